@@ -1,0 +1,380 @@
+"""Tests for safe file names, the path allocator, safe_join and atomic_write."""
+
+from __future__ import annotations
+
+import os
+import stat
+import unicodedata
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wpconvert.paths import (
+    PathAllocator,
+    atomic_write,
+    path_key,
+    safe_join,
+    safe_segment,
+    slugify,
+)
+
+FORBIDDEN = set('/\\<>:"|?*')
+BIDI = {chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{n}" for d in ("COM", "LPT") for n in "123456789"}
+
+
+def assert_portable(segment: str, max_bytes: int = 255) -> None:
+    """Everything a segment must satisfy on Linux, macOS and Windows."""
+    assert segment
+    assert len(segment.encode("utf-8")) <= max_bytes
+    assert segment not in (".", "..")
+    assert segment[0] not in ". " and segment[-1] not in ". "
+    for ch in segment:
+        assert ch not in FORBIDDEN, segment
+        assert ch not in BIDI, segment
+        assert not (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F), segment
+    assert segment.split(".")[0].rstrip(" ").upper() not in RESERVED
+    assert unicodedata.is_normalized("NFC", segment)
+
+
+# -- safe_segment -------------------------------------------------------------------------
+
+
+@given(st.text(), st.integers(min_value=8, max_value=300))
+def test_safe_segment_properties(text: str, max_bytes: int) -> None:
+    once = safe_segment(text, max_bytes=max_bytes)
+    assert_portable(once, max_bytes)
+    assert safe_segment(once, max_bytes=max_bytes) == once
+
+
+@given(st.text(), st.sampled_from([".md", ".json", ".html", ".tar.gz"]))
+def test_safe_segment_with_extension(text: str, ext: str) -> None:
+    result = safe_segment(text, ext=ext, max_bytes=40)
+    assert result.endswith(ext)
+    assert_portable(result, 40)
+    stem = result[: -len(ext)]
+    assert safe_segment(stem, max_bytes=40 - len(ext)) == stem
+
+
+@given(st.text(st.characters(codec="utf-8"), min_size=1).filter(lambda t: t.isalnum()))
+def test_safe_segment_keeps_ordinary_names(text: str) -> None:
+    text = unicodedata.normalize("NFC", text)
+    if text.upper() in RESERVED or len(text.encode()) > 255:
+        return
+    assert safe_segment(text) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Hello World", "Hello World"),
+        ("What? Why: because/no", "What_ Why_ because_no"),
+        ('a<b>c"d|e*f\\g', "a_b_c_d_e_f_g"),
+        ("tab\there\nnewline", "tab here newline"),
+        ("nul\x00byte\x7fdel\x85nel\x9bcsi", "nulbytedel nelcsi"),
+        ("evil\u202etxt.exe", "eviltxt.exe"),
+        ("\u2066iso\u2069late\u200b\ufeff", "isolate"),
+        ("zw\u200cnj", "zw\u200cnj"),  # ZWNJ kept (Persian)
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),  # ZWJ emoji sequence kept
+        ("日本語のタイトル", "日本語のタイトル"),
+        ("Привет, мир", "Привет, мир"),
+        ("مرحبا بالعالم", "مرحبا بالعالم"),
+        ("e\u0301te\u0301", "été"),  # NFC
+        ("  .hidden file.  ", "hidden file"),
+        ("...", "untitled"),
+        (".", "untitled"),
+        ("..", "untitled"),
+        ("", "untitled"),
+        ("con", "con_"),
+        ("CON", "CON_"),
+        ("Con.md", "Con_.md"),
+        ("nul.tar.gz", "nul_.tar.gz"),
+        ("lpt9", "lpt9_"),
+        ("COM1", "COM1_"),
+        ("com¹", "com¹_"),
+        ("con .txt", "con _.txt"),
+        ("console", "console"),
+        ("com10", "com10"),
+        ("lpt", "lpt"),
+    ],
+)
+def test_safe_segment_examples(name: str, expected: str) -> None:
+    assert safe_segment(name) == expected
+
+
+def test_safe_segment_fallback() -> None:
+    assert safe_segment("???", fallback="post-12") == "___"
+    assert safe_segment("   ", fallback="post-12") == "post-12"
+    assert safe_segment("\u202e", fallback="post-12", ext=".md") == "post-12.md"
+    assert safe_segment("..", fallback="..") == "_"
+    assert safe_segment("", fallback="con") == "con_"
+
+
+def test_safe_segment_extension() -> None:
+    assert safe_segment("con", ext=".md") == "con_.md"
+    assert safe_segment("post", ext=".md") == "post.md"
+    with pytest.raises(ValueError):
+        safe_segment("post", ext="md/../x")
+    with pytest.raises(ValueError):
+        safe_segment("post", ext="md")
+    with pytest.raises(ValueError):
+        safe_segment("post", ext=".md", max_bytes=3)
+
+
+def test_cjk_slug_truncated_on_character_boundary() -> None:
+    title = "日本語" * 67  # 201 characters, 603 bytes
+    result = safe_segment(title, ext=".md")
+    raw = result.encode("utf-8")
+    assert len(raw) <= 255
+    assert result.endswith(".md")
+    # 252 bytes of 3-byte characters: exactly 84 characters, nothing split.
+    assert result == title[:84] + ".md"
+    assert len(safe_segment(title)) == 85
+
+
+def test_truncation_never_splits_multibyte() -> None:
+    # 4-byte emoji against an odd budget: the partial character is dropped, not mangled.
+    assert safe_segment("😀" * 10, max_bytes=10) == "😀😀"
+    assert safe_segment("a" + "é" * 10, max_bytes=6) == "aéé"
+
+
+def test_truncation_strips_new_trailing_dot() -> None:
+    assert safe_segment("abc. def", max_bytes=4) == "abc"
+
+
+# -- slugify ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Hello, World!", "hello-world"),
+        ("  Many   spaces  ", "many-spaces"),
+        ("日本語のタイトル", "日本語のタイトル"),
+        ("Привет, Мир", "привет-мир"),
+        ("Café au lait", "café-au-lait"),
+        ("„Deutsche“ Anführungszeichen", "deutsche-anführungszeichen"),
+        ("Don't stop", "dont-stop"),
+        ("<b>Bold</b> &amp; more", "bold-more"),
+        ("v1.2/release_notes", "v1-2-release_notes"),
+        ("em—dash – en", "em-dash-en"),
+        ("party 🎉 time", "party-time"),
+        ("---", ""),
+        ("!!!", ""),
+    ],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+@given(st.text())
+def test_slugify_properties(text: str) -> None:
+    slug = slugify(text)
+    assert "--" not in slug
+    assert not slug.startswith("-") and not slug.endswith("-")
+    assert slug == slug.lower()
+    assert not any(ch in FORBIDDEN or ch.isspace() for ch in slug)
+    assert slugify(slug) == slug
+
+
+# -- PathAllocator ------------------------------------------------------------------------
+
+
+def P(text: str) -> PurePosixPath:
+    return PurePosixPath(text)
+
+
+def test_allocator_suffixes_before_extension() -> None:
+    alloc = PathAllocator()
+    assert alloc.allocate(P("posts/hello.md")) == P("posts/hello.md")
+    assert alloc.allocate(P("posts/hello.md")) == P("posts/hello-2.md")
+    assert alloc.allocate(P("posts/hello.md")) == P("posts/hello-3.md")
+    assert alloc.allocate(P("pages/hello.md")) == P("pages/hello.md")
+    assert alloc.allocate("posts/hello-2.md") == P("posts/hello-2-2.md")
+
+
+def test_allocator_collides_case_and_normalisation_insensitively() -> None:
+    alloc = PathAllocator()
+    assert alloc.allocate(P("Foo.md")) == P("Foo.md")
+    assert alloc.allocate(P("foo.md")) == P("foo-2.md")
+    assert alloc.allocate(P("FOO.MD")) == P("FOO-3.MD")
+    assert alloc.allocate(P("café.md")) == P("café.md")
+    decomposed = unicodedata.normalize("NFD", "CAFÉ.md")
+    assert alloc.allocate(P(decomposed)) == P(decomposed.replace(".md", "-2.md"))
+    assert alloc.allocate(P("straße.md")) == P("straße.md")
+    assert alloc.allocate(P("STRASSE.md")) == P("STRASSE-2.md")  # casefold: ß == ss
+    # Directories differing only in case are the same directory.
+    assert alloc.allocate(P("Dir/a.md")) == P("Dir/a.md")
+    assert alloc.allocate(P("dir/A.md")) == P("dir/A-2.md")
+
+
+def test_allocate_dir() -> None:
+    alloc = PathAllocator()
+    assert alloc.allocate_dir(P("posts/my-post")) == P("posts/my-post")
+    assert alloc.allocate_dir(P("posts/My-Post")) == P("posts/My-Post-2")
+    assert alloc.allocate_dir(P("posts/v1.2")) == P("posts/v1.2")
+    assert alloc.allocate_dir(P("posts/v1.2")) == P("posts/v1.2-2")  # no ext split
+    # A directory that already holds allocated things is taken.
+    assert alloc.allocate_dir(P("posts")) == P("posts-2")
+    # Files may go into an allocated directory.
+    assert alloc.allocate(P("posts/my-post/index.md")) == P("posts/my-post/index.md")
+    assert alloc.allocate(P("posts/my-post/index.md")) == P("posts/my-post/index-2.md")
+
+
+def test_allocator_file_and_directory_conflicts() -> None:
+    alloc = PathAllocator()
+    alloc.allocate(P("news/item.md"))
+    # A file may not take the name of an existing directory (case-insensitively).
+    assert alloc.allocate(P("News")) == P("News-2")
+    assert P("news") in alloc and "NEWS/ITEM.md" in alloc
+    assert P("other") not in alloc
+    # Nor a directory the name of an existing file.
+    alloc.allocate(P("about"))
+    assert alloc.allocate_dir(P("ABOUT")) == P("ABOUT-2")
+
+
+def test_allocator_refuses_paths_under_a_file() -> None:
+    alloc = PathAllocator()
+    alloc.allocate(P("a/b"))
+    # "a/b" is a file, so nothing can live under it; renaming the leaf cannot help.
+    with pytest.raises(ValueError, match="file"):
+        alloc.allocate(P("a/b/c.md"))
+    with pytest.raises(ValueError, match="file"):
+        alloc.allocate_dir(P("A/B/c"))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["../x.md", "a/../../x.md", "/etc/passwd", "", ".", "a/con.md", "a/b\\c.md", "x/ y.md"],
+)
+def test_allocator_rejects_unsafe_requests(bad: str) -> None:
+    with pytest.raises(ValueError):
+        PathAllocator().allocate(P(bad))
+
+
+def test_allocator_suffix_respects_max_bytes() -> None:
+    alloc = PathAllocator()
+    name = "日" * 84 + ".md"  # 255 bytes
+    assert alloc.allocate(P(name)) == P(name)
+    second = alloc.allocate(P(name))
+    assert second.name.endswith("-2.md")
+    assert len(second.name.encode()) <= 255
+    assert second.name == "日" * 83 + "-2.md"  # 249 + 5 bytes
+
+
+def test_allocator_is_deterministic_and_unique() -> None:
+    requests = [P(f"{d}/{n}.md") for d in ("a", "A", "b") for n in ("x", "X", "x-2", "y")] * 3
+    first = [PathAllocator() for _ in range(2)]
+    answers = [[alloc.allocate(r) for r in requests] for alloc in first]
+    assert answers[0] == answers[1]
+    keys = [path_key(p) for p in answers[0]]
+    assert len(set(keys)) == len(keys)
+
+
+segment = (
+    st.lists(st.sampled_from([*"aAbBéÉßsS日_-.", "e\u0301", "E\u0301"]), min_size=1, max_size=4)
+    .map("".join)
+    .map(lambda t: safe_segment(t, max_bytes=12))
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.lists(segment, min_size=1, max_size=3), st.booleans()), max_size=40
+    )
+)
+def test_allocator_properties(requests: list[tuple[list[str], bool]]) -> None:
+    alloc = PathAllocator(max_bytes=12)
+    files: list[PurePosixPath] = []
+    dirs: list[PurePosixPath] = []
+    for parts, is_dir in requests:
+        desired = PurePosixPath(*parts)
+        try:
+            got = alloc.allocate_dir(desired) if is_dir else alloc.allocate(desired)
+        except ValueError:
+            # Only legitimate refusal: the request passes through an allocated file.
+            assert any(path_key(desired)[: len(path_key(f))] == path_key(f) for f in files)
+            continue
+        assert got.parent == desired.parent
+        for part in got.parts:
+            assert safe_segment(part, max_bytes=12) == part
+        (dirs if is_dir else files).append(got)
+    keys = [path_key(p) for p in files + dirs]
+    assert len(set(keys)) == len(keys), "two allocations equal under casefold/NFC"
+    file_keys = {path_key(p) for p in files}
+    for p in files + dirs:  # nothing lives under an allocated file
+        key = path_key(p)
+        assert not any(key[:i] in file_keys for i in range(1, len(key)))
+
+
+# -- safe_join ----------------------------------------------------------------------------
+
+
+def test_safe_join_inside(tmp_path: Path) -> None:
+    assert safe_join(tmp_path, P("a/b.md")) == tmp_path / "a" / "b.md"
+    assert safe_join(tmp_path, "a/./b.md") == tmp_path / "a" / "b.md"
+    assert safe_join(tmp_path, P(".")) == tmp_path
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/../../x", "a/..", "/etc/passwd", "a/\0b"])
+def test_safe_join_refuses_traversal(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ValueError):
+        safe_join(tmp_path / "out", bad)
+
+
+def test_safe_join_refuses_symlink_escape(tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    outside = tmp_path / "elsewhere"
+    root.mkdir()
+    outside.mkdir()
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ValueError, match="outside"):
+        safe_join(root, P("link/x.md"))
+    (root / "inner").mkdir()
+    (root / "ok").symlink_to(root / "inner", target_is_directory=True)
+    assert safe_join(root, P("ok/x.md")) == root / "ok" / "x.md"
+
+
+# -- atomic_write -------------------------------------------------------------------------
+
+
+def test_atomic_write_creates_parents_and_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "er" / "file.md"
+    atomic_write(target, "héllo\r\n")
+    assert target.read_bytes() == "héllo\r\n".encode()
+    atomic_write(target, b"\x00bytes")
+    assert target.read_bytes() == b"\x00bytes"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["file.md"]  # no temp left
+
+
+def test_atomic_write_uses_umask_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "f", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "f").stat().st_mode) == 0o644
+
+
+def test_atomic_write_failure_keeps_old_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "file.md"
+    target.write_text("old")
+
+    def boom(src: object, dst: object) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="fire"):
+        atomic_write(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.md"]
+
+
+def test_atomic_write_long_name(tmp_path: Path) -> None:
+    name = safe_segment("日本語" * 100, ext=".md")
+    atomic_write(tmp_path / name, "x")  # the temp name must not exceed the name limit
+    assert (tmp_path / name).read_text() == "x"

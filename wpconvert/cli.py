@@ -1,0 +1,201 @@
+"""The ``wpconvert`` command line: a thin layer over the library.
+
+Each command parses its arguments, calls the library and turns its errors into a one-line
+message. Exit codes: 0 done, 1 done with problems, 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from . import writers as _writers
+from .convert import convert as _convert
+from .convert import info as _info
+from .errors import InputError, OutputError, UsageError, WPConvertError
+from .options import INCLUDE_CHOICES, Options, from_mapping
+from .report import Report
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class _Progress:
+    """A one-line item counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, quiet: bool, label: str) -> None:
+        self.on = not quiet and sys.stderr.isatty()
+        self.label = label
+
+    def __call__(self, n: int) -> None:
+        if self.on and n % 50 == 0:
+            click.echo(f"\r{self.label}: {n:,} items", nl=False, err=True)
+
+    def done(self) -> None:
+        if self.on:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+def _fail(exc: WPConvertError) -> None:
+    click.echo(f"wpconvert: error: {exc}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="wpconvert")
+def main() -> None:
+    """Convert WordPress exports (WXR) to Markdown, JSON, Hugo and Jekyll sites."""
+
+
+def _config_values(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--config {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--config {path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"--config {path}: must be a mapping of option names to values")
+    return data
+
+
+@main.command()
+@click.argument("exports", nargs=-1, type=click.Path(), required=False)
+@click.option("-f", "--format", "fmt", default=None, help="Output format (see `wpconvert formats`). Default: json.")
+@click.option("-o", "--output", default=None, type=click.Path(), help="Output folder (a file for json/jsonl).")
+@click.option("--config", "config", type=click.Path(), help="Read options from a YAML file; options given here override it.")
+@click.option("--strict", is_flag=True, default=None, help="Fail on broken XML instead of repairing it.")
+@click.option("--include", default=None, help=f"Also publish: {', '.join(INCLUDE_CHOICES)} or all (comma-separated).")
+@click.option("--keep-personal-data", is_flag=True, default=None, help="Keep commenter and author e-mail addresses and IPs.")
+@click.option("--shortcodes", type=click.Choice(["keep", "strip"]), default=None, help="Unknown shortcodes: keep verbatim or strip.")
+@click.option("--layout", type=click.Choice(["file", "folder"]), default=None, help="Markdown: a file per post or a folder per post.")
+@click.option("--date-folders", type=click.Choice(["none", "year", "year/month"]), default=None, help="Markdown: date folders.")
+@click.option("--date-prefix/--no-date-prefix", default=None, help="Markdown: YYYY-MM-DD- file name prefix.")
+@click.option("--group-by-type/--no-group-by-type", default=None, help="Markdown: a folder per post type.")
+@click.option("--comments", type=click.Choice(["front-matter", "sidecar"]), default=None, help="Markdown: where comment threads go.")
+@click.option("--site-skeleton", is_flag=True, default=None, help="Hugo/Jekyll: also write config and minimal layouts.")
+@click.option("--keep-permalinks", is_flag=True, default=None, help="Hugo/Jekyll: serve every item at its old path.")
+@click.option("--media", type=click.Choice(["none", "link", "download"]), default=None, help="Media: leave, link remote, or download.")
+@click.option("--media-jobs", type=int, default=None, help="Parallel media downloads (default 8).")
+@click.option("--media-from", type=click.Path(), default=None, help="A local copy of wp-content/uploads to take files from.")
+@click.option("--media-host", "media_hosts", multiple=True, help="Another host media may be fetched from.")
+@click.option("--max-media-size", type=int, default=None, help="Largest media file in bytes.")
+@click.option("--offline", is_flag=True, default=None, help="Download nothing (use --media-from only).")
+@click.option("--allow-media-errors", is_flag=True, default=None, help="Exit 0 even when media downloads failed.")
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes for conversion.")
+@click.option("--force", is_flag=True, default=None, help="Write into a non-empty folder wpconvert did not write.")
+@click.option("--report", "report_path", type=click.Path(), default=None, help="Write the run report as JSON here.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, config: str | None,
+            report_path: str | None, quiet: bool, **given: Any) -> None:
+    """Convert EXPORTS (files, folders, .zip/.gz/.bz2) to another format."""
+    try:
+        values = _config_values(config)
+        inputs = list(exports) or values.pop("inputs", None) or values.pop("exports", None)
+        fmt = fmt or values.pop("format", "json")
+        output = output or values.pop("output", None)
+        report_path = report_path or values.pop("report", None)
+        for k in ("inputs", "exports", "format", "output", "report"):
+            values.pop(k, None)
+        opts = from_mapping(values)
+        cli_values = {k: v for k, v in given.items() if v is not None and v != ()}
+        opts = from_mapping(cli_values, opts)
+        if not inputs:
+            raise UsageError("no export given (name one or more WXR files, or `inputs:` in --config)")
+        if output is None:
+            output = "export.json" if fmt == "json" else "export.jsonl" if fmt == "jsonl" else "wpconvert-out"
+        progress = _Progress(quiet, "converting")
+        report = _convert(inputs, str(fmt), output, options=opts, progress=progress)
+        progress.done()
+    except (InputError, OutputError, UsageError) as exc:
+        _fail(exc)
+        return
+    if report_path:
+        Path(report_path).write_text(report.to_json(), "utf-8")
+    if not quiet:
+        _print_summary(report, str(output))
+    sys.exit(_exit_code(report, opts))
+
+
+def _exit_code(report: Report, opts: Options) -> int:
+    errors = [p for p in report.problems if p.severity == "error"]
+    if opts.allow_media_errors:
+        errors = [p for p in errors if not p.code.startswith("WPC5")]
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _print_summary(report: Report, output: str) -> None:
+    written = sum(1 for e in report.entries if e.action == "written")
+    skipped: dict[str, int] = {}
+    for e in report.entries:
+        if e.action == "skipped":
+            skipped[e.reason] = skipped.get(e.reason, 0) + 1
+    click.echo(f"wrote {written} items to {output} ({report.files_written} files)", err=True)
+    for reason, n in sorted(skipped.items()):
+        click.echo(f"  skipped {n}: {reason}", err=True)
+    if report.repair_count:
+        click.echo(f"  repaired {report.repair_count} problems in the input (see --report)", err=True)
+        for r in report.repairs[:5]:
+            click.echo(f"    {r.file}:{r.line}: {r.kind}: {r.detail}", err=True)
+    for p in report.problems[:20]:
+        click.echo(f"  {p.severity} {p.code}: {p.message}", err=True)
+    if len(report.problems) > 20:
+        click.echo(f"  … and {len(report.problems) - 20} more problems (see --report)", err=True)
+
+
+@main.command()
+@click.argument("exports", nargs=-1, type=click.Path(), required=True)
+@click.option("--strict", is_flag=True, help="Fail on broken XML instead of repairing it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def info(exports: tuple[str, ...], strict: bool, as_json: bool, quiet: bool) -> None:
+    """Count what EXPORTS hold: items per type and status, comments, authors, terms, repairs."""
+    try:
+        progress = _Progress(quiet, "reading")
+        result = _info(list(exports), strict=strict, progress=progress)
+        progress.done()
+    except (InputError, OutputError, UsageError) as exc:
+        _fail(exc)
+        return
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    s = data["site"]
+    click.echo(f"{s['title']} ({s['link']}) WXR {s['wxr_version']}, {s['generator']}")
+    click.echo(f"items: {data['items']}")
+    for k, v in data["by_status"].items():
+        click.echo(f"  {k}: {v}")
+    click.echo(f"comments: {sum(data['comments'].values())}")
+    for k, v in data["comments"].items():
+        click.echo(f"  {k}: {v}")
+    click.echo(f"authors: {data['authors']}")
+    click.echo(f"terms: {', '.join(f'{k} {v}' for k, v in data['taxonomies'].items()) or 'none'}")
+    click.echo(f"attachments: {data['attachments']}")
+    click.echo(f"repairs needed: {len(data['repairs'])}")
+    for r in data["repairs"][:20]:
+        click.echo(f"  {r['file']}:{r['line']}: {r['kind']}: {r['detail']}")
+
+
+@main.command()
+def formats() -> None:
+    """List the output formats (writers), built-in and plugins."""
+    try:
+        found = _writers.available()
+    except UsageError as exc:
+        _fail(exc)
+        return
+    for name, cls in found.items():
+        click.echo(f"{name:10} {cls.description}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,150 @@
+"""The library's entry points: :func:`convert` and :func:`info`. The CLI only calls these."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import policy
+from . import writers as _writers
+from .model import Item
+from .options import Options, from_mapping
+from .output import OutputTree
+from .reader import Export, read
+from .report import Report
+
+Progress = Callable[[int], None]
+
+# Types that are never pages of their own in a site: they feed media and menus.
+NON_CONTENT_TYPES = frozenset(
+    ("attachment", "nav_menu_item", "revision", "customize_changeset", "oembed_cache",
+     "custom_css", "user_request", "wp_block", "wp_template", "wp_template_part",
+     "wp_global_styles", "wp_navigation", "wp_font_family", "wp_font_face")
+)
+
+
+def _selected(
+    export: Export, writer: type[_writers.Writer], options: Options, report: Report,
+    progress: Progress | None,
+) -> Iterator[Item]:
+    """Items in export order, as the publishing policy lets them out, with progress."""
+    n = 0
+    for item in export.items():
+        n += 1
+        if progress is not None:
+            progress(n)
+        report.counts[f"read:{item.post_type}"] += 1
+        if not writer.wants_all_items and item.post_type in NON_CONTENT_TYPES:
+            report.skipped(item, f"{item.post_type} (not a page of its own)")
+            continue
+        reason = policy.skip_reason(item, options)
+        if reason:
+            report.skipped(item, reason)
+            continue
+        yield policy.prepare(item, options)
+
+
+def convert(
+    inputs: str | Path | Iterable[str | Path],
+    format: str = "json",
+    output: str | Path = "wpconvert-out",
+    *,
+    options: Options | None = None,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> Report:
+    """Convert WXR export(s) to ``format`` at ``output``; return the run's :class:`Report`.
+
+    ``options`` (an :class:`Options`) and keyword ``overrides`` (any option by name, e.g.
+    ``include="private"``) set the behaviour. ``progress(n)`` is called with the number of
+    items read so far. Raises :class:`~wpconvert.errors.InputError` for unreadable input,
+    :class:`~wpconvert.errors.OutputError` when the output cannot be written and
+    :class:`~wpconvert.errors.UsageError` for bad options.
+
+    >>> report = convert("fixtures/classic.xml", "json", "out/site.json")  # doctest: +SKIP
+    """
+    opts = from_mapping(overrides, options)
+    writer_cls = _writers.get(format)
+    report = Report()
+    export = read(inputs, strict=opts.strict, report=report)
+    out_path = Path(output)
+    tree = None if writer_cls.single_file else OutputTree(out_path, force=opts.force)
+    ctx = _writers.WriteContext(policy.prepare_site(export.site, opts), opts, report, out_path, tree)
+    writer = writer_cls(ctx)
+    writer.write(_selected(export, writer_cls, opts, report, progress))
+    writer.close()
+    if tree is not None:
+        tree.finish()
+        report.files_written = len(set(tree.written))
+    else:
+        report.files_written = 1
+    return report
+
+
+@dataclass
+class Info:
+    """What an export holds (``wpconvert info``)."""
+
+    site: dict[str, Any] = field(default_factory=dict)
+    items: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    comments: Counter[str] = field(default_factory=Counter)
+    authors: int = 0
+    taxonomies: Counter[str] = field(default_factory=Counter)
+    attachments: int = 0
+    report: Report = field(default_factory=Report)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return {
+            "site": self.site,
+            "items": self.items,
+            "by_type": dict(sorted(self.by_type.items())),
+            "by_status": dict(sorted(self.by_status.items())),
+            "comments": dict(sorted(self.comments.items())),
+            "authors": self.authors,
+            "taxonomies": dict(sorted(self.taxonomies.items())),
+            "attachments": self.attachments,
+            "repairs": [
+                {"kind": r.kind, "file": r.file, "line": r.line, "detail": r.detail}
+                for r in self.report.repairs
+            ],
+            "problems": [
+                {"code": p.code, "severity": p.severity, "message": p.message, "file": p.file}
+                for p in self.report.problems
+            ],
+        }
+
+
+_COMMENT_STATES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "trash"}
+
+
+def info(
+    inputs: str | Path | Iterable[str | Path], *, strict: bool = False,
+    progress: Progress | None = None,
+) -> Info:
+    """Count what the export(s) hold: items per type and status, comments, terms, repairs."""
+    result = Info()
+    export = read(inputs, strict=strict, report=result.report)
+    site = export.site
+    result.site = {"title": site.title, "link": site.link, "language": site.language,
+                   "wxr_version": site.wxr_version, "generator": site.generator}
+    result.authors = len(site.authors)
+    for t in site.terms:
+        result.taxonomies[t.taxonomy] += 1
+    for item in export.items():
+        result.items += 1
+        if progress is not None:
+            progress(result.items)
+        result.by_type[item.post_type] += 1
+        result.by_status[f"{item.post_type}:{item.status}"] += 1
+        if item.post_type == "attachment":
+            result.attachments += 1
+        for c in item.all_comments():
+            kind = c.type if c.type != "comment" else _COMMENT_STATES.get(c.approved, c.approved)
+            result.comments[kind] += 1
+    return result

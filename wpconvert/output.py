@@ -1,0 +1,85 @@
+"""The output folder: safe, atomic, collision-free writes, and a manifest of what we wrote.
+
+Every file a writer produces goes through :class:`OutputTree`. It refuses a path that
+would land outside the folder, never hands out one path twice (judged case-insensitively,
+as macOS and Windows do), writes each file to a temporary name and renames it into place,
+and keeps a manifest so that a rerun may replace our own files but nothing else: a
+non-empty folder we did not write is refused unless ``force`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path, PurePosixPath
+
+from .errors import OutputError
+from .paths import PathAllocator, atomic_write, safe_join
+
+MANIFEST = ".wpconvert-manifest.json"
+
+
+class OutputTree:
+    """A folder being written by one run."""
+
+    def __init__(self, root: Path, *, force: bool = False) -> None:
+        self.root = root
+        self.allocator = PathAllocator()
+        self.written: list[str] = []
+        previous = self._previous_manifest()
+        if root.exists():
+            if not root.is_dir():
+                raise OutputError(f"{root}: exists and is not a folder")
+            foreign = [
+                p.name for p in root.iterdir()
+                if p.name != MANIFEST and p.name not in previous and not p.name.endswith(".part")
+            ]
+            if foreign and not force:
+                raise OutputError(
+                    f"{root}: folder is not empty and was not written by wpconvert "
+                    f"(found {sorted(foreign)[0]!r}); choose an empty folder or pass --force"
+                )
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _previous_manifest(self) -> set[str]:
+        """Top-level names a previous run of ours wrote here."""
+        try:
+            data = json.loads((self.root / MANIFEST).read_text("utf-8"))
+            return {PurePosixPath(p).parts[0] for p in data.get("files", []) if p}
+        except (OSError, ValueError, AttributeError, IndexError):
+            return set()
+
+    def allocate(self, desired: PurePosixPath) -> PurePosixPath:
+        """A unique relative path for a file, as close to ``desired`` as collisions allow."""
+        return self.allocator.allocate(desired)
+
+    def path(self, rel: PurePosixPath | str) -> Path:
+        """The absolute path of ``rel`` inside the folder (refusing anything outside it)."""
+        try:
+            return safe_join(self.root, PurePosixPath(rel))
+        except ValueError as exc:
+            raise OutputError(f"{rel}: {exc}") from None
+
+    def write(self, rel: PurePosixPath | str, data: str | bytes) -> Path:
+        """Write one file atomically and record it in the manifest."""
+        target = self.path(rel)
+        atomic_write(target, data)
+        self.written.append(PurePosixPath(rel).as_posix())
+        return target
+
+    def record(self, rel: PurePosixPath | str) -> None:
+        """Record a file written by other means (media downloads) in the manifest."""
+        self.written.append(PurePosixPath(rel).as_posix())
+
+    def finish(self) -> None:
+        """Write the manifest (sorted, so identical runs give identical folders)."""
+        files = sorted(set(self.written))
+        atomic_write(self.root / MANIFEST, json.dumps({"files": files}, ensure_ascii=False, indent=1) + "\n")
+        # Remove leftovers of an interrupted earlier run.
+        for dirpath, _dirs, names in os.walk(self.root):
+            for name in names:
+                if name.endswith(".part") or name.startswith(".wpconvert-tmp-"):
+                    try:
+                        os.unlink(os.path.join(dirpath, name))
+                    except OSError:
+                        pass

@@ -1,0 +1,78 @@
+"""What gets published: which items and comments go out, and what personal data is removed.
+
+One place decides this for every format, so that no writer can leak a private post or a
+commenter's e-mail address by forgetting a check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .model import Author, Comment, Item, Site
+from .options import Options
+
+# Statuses written as drafts (draft: true), not as published pages.
+DRAFT_STATUSES = frozenset(("draft", "pending", "future", "auto-draft"))
+
+
+def skip_reason(item: Item, options: Options) -> str | None:
+    """Why ``item`` must not be written under ``options``, or None when it may be."""
+    if item.status == "private" and not options.includes("private"):
+        return "private (use --include private)"
+    if item.status == "trash" and not options.includes("trash"):
+        return "trashed (use --include trash)"
+    if item.password and not options.includes("protected"):
+        return "password-protected (use --include protected)"
+    return None
+
+
+def comment_visible(comment: Comment, options: Options) -> bool:
+    """True when a comment of this approval state is written."""
+    state = comment.approved
+    if state == "1":
+        return True
+    if state == "0":
+        return options.includes("unapproved")
+    if state == "spam":
+        return options.includes("spam")
+    if state in ("trash", "post-trashed"):
+        return options.includes("trash")
+    return False
+
+
+def _filter_comments(comments: tuple[Comment, ...], options: Options) -> tuple[Comment, ...]:
+    out: list[Comment] = []
+    for c in comments:
+        replies = _filter_comments(c.replies, options)
+        if comment_visible(c, options):
+            if not options.keep_personal_data:
+                c = dataclasses.replace(c, author_email="", author_ip="")
+            out.append(dataclasses.replace(c, replies=replies))
+        else:
+            # A visible reply to a hidden comment moves up to the hidden one's place.
+            out.extend(replies)
+    return tuple(out)
+
+
+def prepare(item: Item, options: Options) -> Item:
+    """The item as it may be published: hidden comments removed, personal data scrubbed."""
+    if not item.comments:
+        return item
+    kept = _filter_comments(item.comments, options)
+    return dataclasses.replace(item, comments=kept)
+
+
+def prepare_site(site: Site, options: Options) -> Site:
+    """The site header with authors' e-mail addresses removed unless kept on purpose."""
+    if options.keep_personal_data:
+        return site
+    authors = tuple(dataclasses.replace(a, email="") if a.email else a for a in site.authors)
+    return dataclasses.replace(site, authors=authors)
+
+
+def author_name(site: Site, login: str) -> str:
+    """The display name for an item's ``dc:creator`` login (the login when unknown)."""
+    author: Author | None = site.author(login)
+    if author is None:
+        return login
+    return author.display_name or " ".join(p for p in (author.first_name, author.last_name) if p) or login

@@ -1,0 +1,499 @@
+"""The streaming WXR reader: raw export bytes in, model objects out, in flat memory.
+
+The channel header (site, authors, terms) of every input is read eagerly, up to each
+file's first ``<item>``; items are then built one at a time and their elements freed, so
+memory does not grow with the size of the export. Entities and DTDs are never resolved and
+nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from lxml import etree
+
+from . import inputs as _inputs
+from .errors import InputError
+from .model import Author, Comment, Item, ItemTerm, Meta, Site, Source, Term
+from .repair import Repairer
+from .report import Report
+
+CHUNK = 1 << 20
+
+# WordPress changed the namespace URI with each WXR version (1.0, 1.1, 1.2) and some
+# exports use https://; match the family, not one URI.
+_WP_NS = re.compile(r"^https?://wordpress\.org/export/(\d+\.\d+)/?$")
+_EXCERPT_NS = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/excerpt/?$")
+_CONTENT_NS = re.compile(r"^https?://purl\.org/rss/1\.0/modules/content/?$")
+_DC_NS = re.compile(r"^https?://purl\.org/dc/elements/1\.1/?$")
+_VERSION = re.compile(r"^\d+\.\d+$")
+_NO_DATE = "0000-00-00 00:00:00"
+
+_tag_cache: dict[str, str] = {}
+
+
+def _key(tag: Any) -> str:
+    """A stable short name for an element's Clark tag: ``wp:post_id``, ``title``, …
+
+    Elements of foreign namespaces get ``?`` names and are ignored by the builders.
+    """
+    try:
+        return _tag_cache[tag]
+    except (KeyError, TypeError):
+        pass
+    if not isinstance(tag, str):  # comments, processing instructions
+        return "?"
+    if tag[0] != "{":
+        key = tag
+    else:
+        uri, local = tag[1:].split("}", 1)
+        if _WP_NS.match(uri):
+            key = "wp:" + local
+        elif _EXCERPT_NS.match(uri):
+            key = "excerpt:" + local
+        elif _CONTENT_NS.match(uri):
+            key = "content:" + local
+        elif _DC_NS.match(uri):
+            key = "dc:" + local
+        else:
+            key = "?" + local
+    _tag_cache[tag] = key
+    return key
+
+
+def _text(el: Any) -> str:
+    # lxml joins adjacent text and CDATA sections (WordPress splits "]]>" across two).
+    t = el.text
+    return t if t is not None else ""
+
+
+def _int(value: str) -> int | None:
+    value = value.strip()
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _date(value: str) -> str | None:
+    value = value.strip()
+    return None if not value or value == _NO_DATE else value
+
+
+def _decode_slug(post_name: str) -> str:
+    # WordPress stores non-ASCII slugs percent-encoded (sanitize_title → urlencode).
+    return unquote(post_name) if "%" in post_name else post_name
+
+
+def _meta(el: Any) -> Meta:
+    key = value = ""
+    for c in el:
+        k = _key(c.tag)
+        if k == "wp:meta_key":
+            key = _text(c)
+        elif k == "wp:meta_value":
+            value = _text(c)
+    return Meta(key, value)
+
+
+def _author(el: Any) -> Author:
+    f: dict[str, str] = {}
+    for c in el:
+        f[_key(c.tag)] = _text(c)
+    return Author(
+        login=f.get("wp:author_login", ""),
+        id=_int(f.get("wp:author_id", "")),
+        email=f.get("wp:author_email", ""),
+        display_name=f.get("wp:author_display_name", ""),
+        first_name=f.get("wp:author_first_name", ""),
+        last_name=f.get("wp:author_last_name", ""),
+    )
+
+
+def _term(el: Any, kind: str) -> Term:
+    f: dict[str, str] = {}
+    meta: list[Meta] = []
+    for c in el:
+        k = _key(c.tag)
+        if k == "wp:termmeta":
+            meta.append(_meta(c))
+        else:
+            f[k] = _text(c)
+    if kind == "wp:category":
+        return Term("category", f.get("wp:category_nicename", ""), f.get("wp:cat_name", ""),
+                    _int(f.get("wp:term_id", "")), f.get("wp:category_parent", ""),
+                    f.get("wp:category_description", ""), tuple(meta))
+    if kind == "wp:tag":
+        return Term("post_tag", f.get("wp:tag_slug", ""), f.get("wp:tag_name", ""),
+                    _int(f.get("wp:term_id", "")), "", f.get("wp:tag_description", ""), tuple(meta))
+    return Term(f.get("wp:term_taxonomy", ""), f.get("wp:term_slug", ""), f.get("wp:term_name", ""),
+                _int(f.get("wp:term_id", "")), f.get("wp:term_parent", ""),
+                f.get("wp:term_description", ""), tuple(meta))
+
+
+@dataclass
+class _RawComment:
+    fields: dict[str, str]
+    meta: list[Meta]
+
+
+def _comment(el: Any) -> _RawComment:
+    f: dict[str, str] = {}
+    meta: list[Meta] = []
+    for c in el:
+        k = _key(c.tag)
+        if k == "wp:commentmeta":
+            meta.append(_meta(c))
+        else:
+            f[k] = _text(c)
+    return _RawComment(f, meta)
+
+
+def _build_comment(raw: _RawComment, replies: tuple[Comment, ...]) -> Comment:
+    f = raw.fields
+    return Comment(
+        id=_int(f.get("wp:comment_id", "")) or 0,
+        author=f.get("wp:comment_author", ""),
+        author_email=f.get("wp:comment_author_email", ""),
+        author_url=f.get("wp:comment_author_url", ""),
+        author_ip=f.get("wp:comment_author_IP", ""),
+        date=_date(f.get("wp:comment_date", "")),
+        date_gmt=_date(f.get("wp:comment_date_gmt", "")),
+        content=f.get("wp:comment_content", ""),
+        approved=f.get("wp:comment_approved", "1").strip(),
+        # Older exports write "" for an ordinary comment.
+        type=f.get("wp:comment_type", "").strip() or "comment",
+        parent=_int(f.get("wp:comment_parent", "")) or 0,
+        user_id=_int(f.get("wp:comment_user_id", "")) or 0,
+        meta=tuple(raw.meta),
+        replies=replies,
+    )
+
+
+def thread_comments(raws: list[_RawComment], note: Any) -> tuple[Comment, ...]:
+    """Thread comments into reply trees by ``comment_parent``, iteratively.
+
+    A reply whose parent is not among the item's comments stays at the top level, and so
+    does a comment caught in a parent cycle; ``note(kind, comment_id)`` is told of both.
+    """
+    ids = [_int(r.fields.get("wp:comment_id", "")) or 0 for r in raws]
+    index: dict[int, int] = {}
+    for i, cid in enumerate(ids):
+        index.setdefault(cid, i)
+    children: dict[int, list[int]] = {}
+    roots: list[int] = []
+    for i, r in enumerate(raws):
+        parent = _int(r.fields.get("wp:comment_parent", "")) or 0
+        if parent == 0:
+            roots.append(i)
+        elif parent not in index or index[parent] == i:
+            note("orphan-comment", ids[i])
+            roots.append(i)
+        else:
+            children.setdefault(index[parent], []).append(i)
+    built: dict[int, Comment] = {}
+    seen: set[int] = set()
+
+    def build_tree(root: int) -> None:
+        # Post-order without recursion: a 10,000-deep reply chain must not overflow.
+        stack: list[tuple[int, bool]] = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                built[node] = _build_comment(
+                    raws[node], tuple(built[c] for c in children.get(node, ()) if c in built)
+                )
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            for c in reversed(children.get(node, ())):
+                if c not in seen:
+                    stack.append((c, False))
+
+    for r in roots:
+        build_tree(r)
+    top = [built[r] for r in roots]
+    for i in range(len(raws)):
+        if i not in seen:  # part of a parent cycle: unreachable from any root
+            note("comment-cycle", ids[i])
+            build_tree(i)
+            top.append(built[i])
+    return tuple(top)
+
+
+def build_item(el: Any, source: Source | None, note: Any) -> Item:
+    """Build an :class:`Item` from a complete ``<item>`` element."""
+    f: dict[str, str] = {}
+    terms: list[ItemTerm] = []
+    meta: list[Meta] = []
+    comments: list[_RawComment] = []
+    for c in el:
+        k = _key(c.tag)
+        if k == "wp:postmeta":
+            meta.append(_meta(c))
+        elif k == "wp:comment":
+            comments.append(_comment(c))
+        elif k == "category":
+            terms.append(ItemTerm(c.get("domain", ""), c.get("nicename", ""), _text(c)))
+        elif k not in f:
+            # namespace-edge-cases: the first occurrence of a field wins (the importer's
+            # XML parsers agree with each other only on this).
+            f[k] = _text(c)
+    post_name = f.get("wp:post_name", "")
+    return Item(
+        id=_int(f.get("wp:post_id", "")),
+        post_type=f.get("wp:post_type", "").strip() or "post",
+        title=f.get("title", ""),
+        link=f.get("link", "").strip(),
+        guid=f.get("guid", "").strip(),
+        pub_date=f.get("pubDate", "").strip(),
+        creator=f.get("dc:creator", ""),
+        content=f.get("content:encoded", ""),
+        excerpt=f.get("excerpt:encoded", ""),
+        date=_date(f.get("wp:post_date", "")),
+        date_gmt=_date(f.get("wp:post_date_gmt", "")),
+        modified=_date(f.get("wp:post_modified", "")),
+        modified_gmt=_date(f.get("wp:post_modified_gmt", "")),
+        comment_status=f.get("wp:comment_status", "").strip(),
+        ping_status=f.get("wp:ping_status", "").strip(),
+        post_name=post_name,
+        slug=_decode_slug(post_name.strip()),
+        status=f.get("wp:status", "").strip() or "publish",
+        parent=_int(f.get("wp:post_parent", "")) or 0,
+        menu_order=_int(f.get("wp:menu_order", "")) or 0,
+        password=f.get("wp:post_password", ""),
+        sticky=f.get("wp:is_sticky", "0").strip() == "1",
+        attachment_url=f.get("wp:attachment_url", "").strip(),
+        terms=tuple(terms),
+        meta=tuple(meta),
+        comments=thread_comments(comments, note) if comments else (),
+        source=source,
+    )
+
+
+@dataclass
+class _Header:
+    fields: dict[str, str] = field(default_factory=dict)
+    authors: list[Author] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+    channel_line: int = 0
+
+
+class _FileReader:
+    """Parses one input, handing out header elements and items as they end."""
+
+    def __init__(self, source: _inputs.Source, report: Report, strict: bool) -> None:
+        self.source = source
+        self.report = report
+        self.strict = strict
+        self.name = source.name
+        self.items_read = 0
+        self.lines_dropped: Any = lambda: 0
+
+    def _sink(self, kind: str, line: int, detail: str) -> None:
+        self.report.repair(kind, self.name, line, detail)
+
+    def events(self, header_only: bool) -> Iterator[tuple[str, Any]]:
+        """Yield ("header", element) for channel children and ("item", Item) for items."""
+        repairer = Repairer(self.name, self._sink if not header_only else _ignore, strict=self.strict)
+        self.lines_dropped = lambda: repairer.lines_dropped
+        parser = etree.XMLPullParser(
+            events=("end",), resolve_entities=False, no_network=True, load_dtd=False,
+            huge_tree=True, remove_comments=True, remove_pis=True,
+        )
+        last: Any = None
+        with self.source.open() as stream:
+            while True:
+                try:
+                    chunk = stream.read(CHUNK)
+                except (OSError, EOFError, ValueError) as exc:
+                    raise InputError(self.name, f"cannot read: {exc}", items_read=self.items_read) from None
+                data = repairer.feed(chunk) if chunk else repairer.close()
+                for step in (0, 1):
+                    if step == 1 and chunk:
+                        break
+                    try:
+                        if step == 0 and data:
+                            parser.feed(data)
+                        elif step == 1:
+                            # End of input: close what a truncated export left open.
+                            if last is not None and not self.strict:
+                                tail = _closing_tags(last, repairer, self._sink)
+                                if tail:
+                                    parser.feed(tail)
+                            parser.close()
+                    except etree.XMLSyntaxError as exc:
+                        raise self._error(exc, repairer) from None
+                    for _ev, el in parser.read_events():
+                        last = el
+                        parent = el.getparent()
+                        if parent is None:
+                            continue
+                        if el.tag == "item":
+                            yield "item", el
+                            if header_only:
+                                return
+                            # Free what is done with: the item and everything before it.
+                            el.clear(keep_tail=True)
+                            while el.getprevious() is not None:
+                                del parent[0]
+                        elif parent.tag == "channel":
+                            yield "header", el
+                            if not header_only:
+                                el.clear(keep_tail=True)
+                        elif parent.tag == "item" and header_only:
+                            return  # the first item has begun: the header is complete
+                if not chunk:
+                    break
+
+    def _error(self, exc: Any, repairer: Repairer) -> InputError:
+        line, col = exc.position if exc.position else (0, 0)
+        msg = str(exc.msg or exc)
+        msg = re.sub(r",? line \d+, column \d+$", "", msg)
+        return InputError(self.name, msg, line + repairer.lines_dropped if line else 0, col, self.items_read)
+
+
+def _ignore(kind: str, line: int, detail: str) -> None:
+    return None
+
+
+def _closing_tags(last: Any, repairer: Repairer, sink: Any) -> bytes:
+    """End tags for the elements still open at the end of a truncated export."""
+    open_chain: list[Any] = []
+    el = last.getroottree().getroot()
+    while el is not None and el is not last:
+        open_chain.append(el)
+        el = el[-1] if len(el) else None
+    # Every element on the chain of last children started; those before `last` (the last
+    # element to end) never ended. If `last` is not on the chain, the whole chain is open.
+    if not open_chain:
+        return b""
+    sink("truncated", repairer.line, f"the export ends inside <{_qname(open_chain[-1])}>; closed {len(open_chain)} open element(s)")
+    repairer.truncated = True
+    return "".join(f"</{_qname(e)}>" for e in reversed(open_chain)).encode()
+
+
+def _qname(el: Any) -> str:
+    local = etree.QName(el).localname
+    return f"{el.prefix}:{local}" if el.prefix else local
+
+
+class Export:
+    """An opened export: ``site`` is read already; :meth:`items` streams the items.
+
+    Create it with :func:`read`. Iterating twice reads the inputs twice.
+    """
+
+    def __init__(self, sources: list[_inputs.Source], report: Report, strict: bool) -> None:
+        self.sources = sources
+        self.report = report
+        self.strict = strict
+        self.site = self._read_header()
+
+    def _read_header(self) -> Site:
+        site: dict[str, str] = {}
+        authors: dict[str, Author] = {}
+        terms: dict[tuple[str, str], Term] = {}
+        for src in self.sources:
+            header = _Header()
+            reader = _FileReader(src, Report(), self.strict)
+            for kind, el in reader.events(header_only=True):
+                if kind != "header":
+                    break
+                _take_header(header, el)
+            version = header.fields.get("wp:wxr_version", "").strip()
+            if not _VERSION.match(version):
+                why = "missing" if not version else f"invalid ({version!r})"
+                raise InputError(
+                    src.name,
+                    f"This does not appear to be a WXR file, {why} WXR version number",
+                    header.channel_line, 1 if header.channel_line else 0,
+                )
+            for k, v in header.fields.items():
+                site.setdefault(k, v)
+            for a in header.authors:
+                authors.setdefault(a.login, a)
+            for t in header.terms:
+                terms.setdefault((t.taxonomy, t.slug), t)
+        return Site(
+            title=site.get("title", ""),
+            link=site.get("link", "").strip(),
+            description=site.get("description", ""),
+            language=site.get("language", "").strip(),
+            base_site_url=site.get("wp:base_site_url", "").strip(),
+            base_blog_url=site.get("wp:base_blog_url", "").strip(),
+            wxr_version=site.get("wp:wxr_version", "").strip(),
+            generator=site.get("generator", "").strip(),
+            pub_date=site.get("pubDate", "").strip(),
+            authors=tuple(authors.values()),
+            terms=tuple(terms.values()),
+            files=tuple(s.name for s in self.sources),
+        )
+
+    def items(self) -> Iterator[Item]:
+        """Stream every item of every input, in order, building each as it ends."""
+        count = 0
+        for src in self.sources:
+            reader = _FileReader(src, self.report, self.strict)
+            reader.items_read = count
+
+            def note(kind: str, cid: int, _src: _inputs.Source = src) -> None:
+                self.report.problem(
+                    "WPC101" if kind == "orphan-comment" else "WPC102", "warning",
+                    f"comment {cid}: " + ("its parent is not in the export; kept at top level"
+                                          if kind == "orphan-comment" else "caught in a parent cycle; kept at top level"),
+                    _src.name,
+                )
+
+            for kind, el in reader.events(header_only=False):
+                if kind == "item":
+                    item = build_item(el, Source(src.name, (el.sourceline or 0) + reader.lines_dropped()), note)
+                    count += 1
+                    reader.items_read = count
+                    yield item
+
+    def __iter__(self) -> Iterator[Item]:
+        return self.items()
+
+
+def _take_header(header: _Header, el: Any) -> None:
+    k = _key(el.tag)
+    if not header.channel_line:
+        parent = el.getparent()
+        header.channel_line = parent.sourceline or 0 if parent is not None else 0
+    if k in ("wp:author", "wp:wp_author"):
+        # <wp:wp_author> is non-standard (a11y test data) but means the same.
+        header.authors.append(_author(el))
+    elif k in ("wp:category", "wp:tag", "wp:term"):
+        header.terms.append(_term(el, k))
+    elif k not in header.fields:
+        header.fields[k] = _text(el)
+
+
+def read(
+    inputs: str | Path | Iterable[str | Path],
+    *,
+    strict: bool = False,
+    report: Report | None = None,
+) -> Export:
+    """Open one or more WXR exports (files, folders, .zip, .gz, .bz2, .xz).
+
+    The site header is read at once; iterate :meth:`Export.items` for the items. Repairs
+    and problems go to ``report`` (a new :class:`Report` if not given, at ``export.report``).
+    Raises :class:`~wpconvert.errors.InputError` for an unreadable input, or at the point
+    where an input turns out to be broken beyond repair (then the items before it were
+    already handed out, and the error says how many).
+    """
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    sources = _inputs.expand(inputs)
+    if not sources:
+        raise InputError("-", "no input given")
+    return Export(sources, report if report is not None else Report(), strict)

@@ -1,0 +1,295 @@
+"""A Python port of WordPress's ``wpautop()`` and ``shortcode_unautop()``.
+
+Classic-editor posts are stored without ``<p>`` tags: WordPress adds them on display with
+``wpautop()`` (wp-includes/formatting.php), which turns blank lines into paragraphs and the
+remaining single newlines into ``<br />``, while leaving block-level markup, ``<pre>`` and a
+few other elements alone. Converting the stored text faithfully therefore means running the
+same algorithm first. The steps below follow WordPress's own, in the same order and with
+the same regular expressions (comments name each step), so that the same quirks appear;
+the few places where this port deliberately differs are marked **Extension** and listed in
+:func:`wpautop`'s docstring.
+
+All patterns are compiled once, at import, with :data:`re.ASCII`: PHP's PCRE runs without
+the ``u`` flag here, so ``\\s`` and ``\\w`` are ASCII-only there and a no-break space is
+*not* whitespace (``<p>&nbsp;</p>``-style paragraphs typed as U+00A0 survive, as on a
+WordPress site).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = ["ALLBLOCKS", "shortcode_unautop", "wpautop"]
+
+# The block-level elements of wpautop() (WordPress 6.x; ``math`` was dropped from this list
+# when MathML became inline, and is newline-preserved instead, like script/style/svg).
+ALLBLOCKS = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
+    r"|form|map|area|blockquote|address|style|p|h[1-6]|hr|fieldset|legend|section|article"
+    r"|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
+)
+
+_A = re.ASCII
+_BR_PAIR = re.compile(r"<br\s*/?>\s*<br\s*/?>", _A)
+_BLOCK_OPEN = re.compile(r"(<" + ALLBLOCKS + r"[\s/>])", _A)
+_BLOCK_CLOSE = re.compile(r"(</" + ALLBLOCKS + r">)", _A)
+_HR = re.compile(r"(<hr\s*?/?>)", _A)
+
+# get_html_split_regex(): an HTML comment, a CDATA section or any other "<...>" (which may
+# run to the end of the text when there is no ">": a stray "<" swallows the rest, in
+# WordPress too). PHP's conditional "(?(?=!-)...)" is spelt as alternation here.
+_HTML_ELEMENT = re.compile(
+    r"<(?:(?=!--)!(?:-(?!->)[^-]*+)*+(?:-->)?"
+    r"|(?=!\[CDATA\[)!\[CDATA\[[^\]]*+(?:\](?!\]>)[^\]]*+)*+(?:\]\]>)?"
+    r"|[^>]*>?)",
+    _A,
+)
+_WPNL = " <!-- wpnl --> "
+
+_OPTION_BEFORE = re.compile(r"\s*<option", _A)
+_OPTION_AFTER = re.compile(r"</option>\s*", _A)
+_OBJECT_OPEN = re.compile(r"(<object[^>]*>)\s*", _A)
+_OBJECT_CLOSE = re.compile(r"\s*</object>", _A)
+_PARAM_EMBED = re.compile(r"\s*(</?(?:param|embed)[^>]*>)\s*", _A)
+_MEDIA_OPEN = re.compile(r"([<\[](?:audio|video)[^>\]]*[>\]])\s*", _A)
+_MEDIA_CLOSE = re.compile(r"\s*([<\[]/(?:audio|video)[>\]])", _A)
+_SOURCE_TRACK = re.compile(r"\s*(<(?:source|track)[^>]*>)\s*", _A)
+_FIGCAPTION_OPEN = re.compile(r"\s*(<figcaption[^>]*>)", _A)
+_FIGCAPTION_CLOSE = re.compile(r"</figcaption>\s*", _A)
+
+_MANY_NL = re.compile(r"\n\n+")
+_PARA_SPLIT = re.compile(r"\n\s*\n", _A)
+_EMPTY_P = re.compile(r"<p>\s*</p>", _A)
+_UNCLOSED_P = re.compile(r"<p>([^<]+)</(div|address|form)>", _A)
+_P_AROUND_BLOCK = re.compile(r"<p>\s*(</?" + ALLBLOCKS + r"[^>]*>)\s*</p>", _A)
+_P_AROUND_LI = re.compile(r"<p>(<li.+?)</p>", _A)
+_P_BLOCKQUOTE = re.compile(r"<p><blockquote([^>]*)>", _A | re.IGNORECASE)
+_P_BEFORE_BLOCK = re.compile(r"<p>\s*(</?" + ALLBLOCKS + r"[^>]*>)", _A)
+_P_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + r"[^>]*>)\s*</p>", _A)
+_PRESERVE_NL = re.compile(r"<(script|style|svg|math).*?</\1>", _A | re.DOTALL)
+_NL_TO_BR = re.compile(r"(?<!<br />)\s*\n", _A)
+_BR_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + r"[^>]*>)\s*<br />", _A)
+_BR_BEFORE_BLOCK = re.compile(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", _A)
+_FINAL_NL_P = re.compile(r"\n</p>$")
+
+# Extension: elements whose content is kept byte for byte, like <pre>. WordPress only keeps
+# the *newlines* of script/style/svg/math (and none of textarea), and a blank line inside
+# any of them still splits it into broken paragraphs.
+_RAW_ELEMENT = re.compile(
+    r"<(script|style|svg|math|textarea)\b[^>]*>.*?</\1\s*>", _A | re.DOTALL | re.IGNORECASE
+)
+# Extension: HTML comments that make up a whole line (<!--more-->, <!--nextpage-->,
+# <!-- wp:... --> block delimiters). WordPress itself cuts the post at <!--more--> and
+# <!--nextpage--> *before* wpautop runs, so they never become "<p><!--more--></p>"
+# there; here they are kept on a line of their own, between paragraphs.
+_COMMENT_LINE = re.compile(
+    r"^[ \t]*((?:<!--(?:[^-]++|-(?!->))*+-->[ \t]*)+)$", _A | re.MULTILINE
+)
+_RAW_TOKEN = re.compile(r"<(\w+) wpcvt-raw-(\d+)></\1>", _A)
+
+# wp_spaces_regexp(): the whitespace shortcode_unautop() allows around a shortcode.
+_SPACES = r"(?:[\r\n\t ]|\xa0|&nbsp;)"
+# A WordPress-style shortcode name, for when the registered names are not given.
+_ANY_SHORTCODE_NAME = r"[A-Za-z][A-Za-z0-9_-]*"
+
+
+def _unautop_pattern(names: str) -> re.Pattern[str]:
+    # The regex of shortcode_unautop(): a paragraph that holds nothing but one shortcode
+    # (self-closing, or enclosing up to its own closing tag) and optional spaces.
+    return re.compile(
+        r"<p>" + _SPACES + r"*+"
+        r"(\[(" + names + r")(?![\w-])"
+        r"[^\]/]*(?:/(?!\])[^\]/]*)*?"
+        r"(?:/\]|\](?:[^\[]*+(?:\[(?!/\2\])[^\[]*+)*+\[/\2\])?))"
+        + _SPACES + r"*+</p>",
+        _A,
+    )
+
+
+_UNAUTOP_ANY = _unautop_pattern(_ANY_SHORTCODE_NAME)
+_unautop_cache: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def shortcode_unautop(text: str, names: Iterable[str] | None = None) -> str:
+    """Unwrap paragraphs that hold a shortcode alone, like WordPress's ``shortcode_unautop``.
+
+    ``<p>[gallery ids="1,2"]</p>`` becomes ``[gallery ids="1,2"]``, so that the HTML the
+    shortcode later expands to (a ``<div>``, a ``<figure>``) is not nested in a ``<p>``.
+    WordPress only considers *registered* shortcodes; pass their ``names`` to do the same.
+    With ``None``, any WordPress-style name (a letter, then letters, digits, ``_``, ``-``)
+    counts, which is harmless for text that merely looks like one.
+    """
+    if "[" not in text:
+        return text
+    if names is None:
+        pattern = _UNAUTOP_ANY
+    else:
+        key = frozenset(names)
+        if not key:
+            return text
+        cached = _unautop_cache.get(key)
+        if cached is None:
+            # Longest first, so that "gallery" is not cut to a registered "gal".
+            alternation = "|".join(re.escape(n) for n in sorted(key, key=len, reverse=True))
+            cached = _unautop_cache[key] = _unautop_pattern(alternation)
+        pattern = cached
+    return pattern.sub(r"\1", text)
+
+
+def _newlines_in_tags(text: str) -> str:
+    # wp_replace_in_html_tags($text, ["\n" => " <!-- wpnl --> "]): newlines *inside* a tag
+    # (between attributes) or inside a comment must not become paragraphs or <br />.
+    def one(m: re.Match[str]) -> str:
+        element = m.group(0)
+        return element.replace("\n", _WPNL) if "\n" in element else element
+
+    return _HTML_ELEMENT.sub(one, text) if "\n" in text else text
+
+
+def _extract_pre(text: str, store: list[str]) -> str:
+    # WordPress: split on "</pre>" and swap everything from the last "<pre" before each
+    # split point for a placeholder element (a <pre>, hence block-level for the rules).
+    parts = text.split("</pre>")
+    last = parts.pop()
+    out: list[str] = []
+    for part in parts:
+        start = part.find("<pre")
+        if start == -1:  # Malformed HTML: a </pre> without its <pre.
+            out.append(part)
+            continue
+        store.append(part[start:] + "</pre>")
+        out.append(f"{part[:start]}<pre wpcvt-raw-{len(store) - 1}></pre>")
+    out.append(last)
+    return "".join(out)
+
+
+def _placeholder(store: list[str], tag: str, content: str) -> str:
+    store.append(content)
+    return f"<{tag} wpcvt-raw-{len(store) - 1}></{tag}>"
+
+
+def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None) -> str:
+    """Add paragraphs to classic-editor content, as WordPress does on display.
+
+    Blank lines become ``<p>`` paragraphs and, when ``br`` is true, other newlines become
+    ``<br />``; nothing is added inside or around block-level elements (:data:`ALLBLOCKS`),
+    inside ``<pre>``, inside tags and comments, between ``<option>``\\ s, inside
+    ``<object>`` and around ``<source>``/``<track>``/``<figcaption>``. A paragraph holding
+    only a shortcode is unwrapped afterwards (:func:`shortcode_unautop`, with
+    ``shortcodes`` as the registered names; ``None`` means any shortcode-like name).
+    ``\\r\\n`` and ``\\r`` line ends become ``\\n``.
+
+    Deliberate differences from WordPress, each for a better conversion:
+
+    * Line ends are normalised before anything else, so ``<pre>`` content loses its
+      ``\\r`` too.
+    * ``<script>``, ``<style>``, ``<svg>``, ``<math>`` and ``<textarea>`` elements are
+      kept exactly like ``<pre>`` (WordPress keeps only their newlines, and mangles them
+      when they contain a blank line).
+    * An HTML comment (or run of comments) that fills a whole line is kept on a line of
+      its own between paragraphs, unwrapped, rather than becoming ``<p><!--more--></p>``
+      or being glued to its neighbours with ``<br />``.
+    """
+    if text.strip(" \t\n\r\0\x0b") == "":
+        return ""
+    # Standardize newline characters to "\n" (WordPress does this a few steps later).
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Just to make things a little easier, pad the end.
+    text += "\n"
+
+    raw: list[str] = []
+    # Pre tags shouldn't be touched by autop: swap them for placeholders, back at the end.
+    if "<pre" in text:
+        text = _extract_pre(text, raw)
+    if "<" in text:
+        text = _RAW_ELEMENT.sub(lambda m: _placeholder(raw, m.group(1).lower(), m.group(0)), text)
+        if "<!--" in text:
+            text = _COMMENT_LINE.sub(lambda m: _placeholder(raw, "pre", m.group(1).rstrip()), text)
+
+    # Change multiple <br>s into two line breaks, which will turn into paragraphs.
+    text = _BR_PAIR.sub("\n\n", text)
+    # Add a double line break above block-level opening tags, below closing ones, and
+    # after <hr> (which is self-closing).
+    text = _BLOCK_OPEN.sub("\n\n\\1", text)
+    text = _BLOCK_CLOSE.sub("\\1\n\n", text)
+    text = _HR.sub("\\1\n\n", text)
+    # Find newlines in all elements and add placeholders.
+    text = _newlines_in_tags(text)
+
+    # Collapse line breaks before and after <option> elements so they don't get autop'd.
+    if "<option" in text:
+        text = _OPTION_BEFORE.sub("<option", text)
+        text = _OPTION_AFTER.sub("</option>", text)
+    # Collapse line breaks inside <object>, before <param> and <embed>.
+    if "</object>" in text:
+        text = _OBJECT_OPEN.sub("\\1", text)
+        text = _OBJECT_CLOSE.sub("</object>", text)
+        text = _PARAM_EMBED.sub("\\1", text)
+    # Collapse line breaks inside <audio>/<video> (and [audio]/[video] shortcodes), around
+    # <source> and <track>.
+    if "<source" in text or "<track" in text:
+        text = _MEDIA_OPEN.sub("\\1", text)
+        text = _MEDIA_CLOSE.sub("\\1", text)
+        text = _SOURCE_TRACK.sub("\\1", text)
+    # Collapse line breaks before and after <figcaption>.
+    if "<figcaption" in text:
+        text = _FIGCAPTION_OPEN.sub("\\1", text)
+        text = _FIGCAPTION_CLOSE.sub("</figcaption>", text)
+
+    # Remove more than two contiguous line breaks, split on blank lines, and wrap every
+    # piece in a <p>.
+    text = _MANY_NL.sub("\n\n", text)
+    pieces = [p for p in _PARA_SPLIT.split(text) if p]
+    text = "".join(f"<p>{p.strip(chr(10))}</p>\n" for p in pieces)
+
+    # Under certain strange conditions it could create a P of entirely whitespace.
+    text = _EMPTY_P.sub("", text)
+    # Add a closing <p> inside <div>, <address>, or <form> tag if missing.
+    text = _UNCLOSED_P.sub("<p>\\1</p></\\2>", text)
+    # If an opening or closing block element tag is wrapped in a <p>, unwrap it.
+    text = _P_AROUND_BLOCK.sub("\\1", text)
+    # In some cases <li> may get wrapped in <p>, fix them.
+    text = _P_AROUND_LI.sub("\\1", text)
+    # If a <blockquote> is wrapped with a <p>, move it inside the <blockquote>.
+    text = _P_BLOCKQUOTE.sub("<blockquote\\1><p>", text)
+    text = text.replace("</blockquote></p>", "</p></blockquote>")
+    # If a block tag is preceded by an opening <p> or followed by a closing </p>, drop it.
+    text = _P_BEFORE_BLOCK.sub("\\1", text)
+    text = _P_AFTER_BLOCK.sub("\\1", text)
+
+    if br:
+        # Keep the newlines of script/style/svg/math (mostly placeholders by now).
+        text = _PRESERVE_NL.sub(lambda m: m.group(0).replace("\n", "<WPPreserveNewline />"), text)
+        text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
+        # Any newline not already preceded by a <br /> gets one.
+        text = _NL_TO_BR.sub("<br />\n", text)
+        text = text.replace("<WPPreserveNewline />", "\n")
+
+    # A <br /> after a block tag, or before some of them, is dropped.
+    text = _BR_AFTER_BLOCK.sub("\\1", text)
+    text = _BR_BEFORE_BLOCK.sub("\\1", text)
+    text = _FINAL_NL_P.sub("</p>", text)
+
+    # Restore newlines in all elements.
+    if "<!-- wpnl -->" in text:
+        text = text.replace(_WPNL, "\n").replace("<!-- wpnl -->", "\n")
+    # Replace the placeholders with their original content (after the wpnl step, so that
+    # kept content is exact even if it holds that marker).
+    if raw:
+        text = _restore(text, raw, len(raw))
+    return shortcode_unautop(text, shortcodes)
+
+
+def _restore(text: str, raw: list[str], below: int) -> str:
+    # A kept element may hold an earlier placeholder (a <pre> inside a <script>): expand
+    # recursively, each level only to lower numbers, so this always ends.
+    def one(m: re.Match[str]) -> str:
+        i = int(m.group(2))
+        if i >= below:
+            return m.group(0)
+        content = raw[i]
+        return _restore(content, raw, i) if "wpcvt-raw-" in content else content
+
+    return _RAW_TOKEN.sub(one, text)

@@ -1,0 +1,109 @@
+"""Writers: one per output format, found through the ``wpconvert.writers`` entry points.
+
+A writer is a small class (like a pygments formatter): it is built with a
+:class:`WriteContext` and fed the items, one at a time, through :meth:`Writer.write`.
+The built-in writers register through the same entry-point group as third-party ones::
+
+    [project.entry-points."wpconvert.writers"]
+    myformat = "mypackage.writer:MyWriter"
+
+A writer only ever sees items that the publishing policy lets through (see
+:mod:`wpconvert.policy`) and writes files only through ``ctx.out`` (:class:`OutputTree`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from importlib.metadata import entry_points
+from typing import ClassVar
+
+from ..errors import UsageError
+from ..model import Item, Site
+from ..options import Options
+from ..output import OutputTree
+from ..report import Report
+
+GROUP = "wpconvert.writers"
+
+
+@dataclass
+class WriteContext:
+    """What a writer is given: the site header, the options, the report, the output.
+
+    ``output`` is the path the user named. Folder formats write through ``out``; a
+    single-file format (:attr:`Writer.single_file`) gets ``out`` None and writes ``output``.
+    """
+
+    site: Site
+    options: Options
+    report: Report
+    output: Path
+    out: OutputTree | None = None
+
+    @property
+    def tree(self) -> OutputTree:
+        """The output folder (for folder formats)."""
+        if self.out is None:
+            raise RuntimeError("this writer was set up as a single-file writer")
+        return self.out
+
+
+class Writer(ABC):
+    """Base class of every output format.
+
+    Subclasses set :attr:`name` and :attr:`description` and implement :meth:`write`.
+    ``wants_all_items`` True means the writer is also fed attachments, nav menu items and
+    other non-post types (JSON does, Markdown does not need to).
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    single_file: ClassVar[bool] = False
+    wants_all_items: ClassVar[bool] = False
+
+    def __init__(self, ctx: WriteContext) -> None:
+        self.ctx = ctx
+
+    @abstractmethod
+    def write(self, items: Iterable[Item]) -> None:
+        """Write every item of ``items`` (already filtered by the publishing policy)."""
+
+    def close(self) -> None:
+        """Called once after :meth:`write`: finish files, indexes, site skeletons."""
+
+
+def available() -> dict[str, type[Writer]]:
+    """Every registered writer class by format name (sorted by name)."""
+    found: dict[str, type[Writer]] = {}
+    for ep in entry_points(group=GROUP):
+        if ep.name in found:
+            continue
+        try:
+            cls = ep.load()
+        except Exception as exc:  # a broken plugin must not break the built-ins
+            raise UsageError(f"writer plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
+        if isinstance(cls, type) and issubclass(cls, Writer):
+            found[ep.name] = cls
+    if not found:
+        # Running from a source tree that was never installed: fall back to the built-ins.
+        found = _builtins()
+    return dict(sorted(found.items()))
+
+
+def _builtins() -> dict[str, type[Writer]]:
+    from .jsonout import JSONLinesWriter, JSONWriter
+
+    builtins: dict[str, type[Writer]] = {"json": JSONWriter, "jsonl": JSONLinesWriter}
+    return builtins
+
+
+def get(name: str) -> type[Writer]:
+    """The writer class for format ``name``; :class:`UsageError` if none is registered."""
+    writers = available()
+    try:
+        return writers[name]
+    except KeyError:
+        raise UsageError(f"unknown format {name!r} (available: {', '.join(writers)})") from None

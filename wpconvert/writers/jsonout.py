@@ -1,0 +1,171 @@
+"""Lossless JSON: one document (``--format json``) or one record per line (``jsonl``).
+
+The document is streamed to disk item by item, never built in memory. Field order is the
+model's and nothing depends on the clock, so the same input gives byte-identical output.
+The shape is described by ``wpconvert/schema/export.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import fields
+from pathlib import Path
+from typing import IO, Any
+
+from ..model import Author, Comment, Item, Meta, Site, Term
+from . import Writer
+
+FORMAT_VERSION = 1
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def _plain(value: Any) -> Any:
+    """Decoded PHP values made JSON-safe (NaN and infinities become strings)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def meta_dict(m: Meta) -> dict[str, Any]:
+    """A meta row; ``decoded`` is added when the value is PHP-serialized."""
+    out: dict[str, Any] = {"key": m.key, "value": m.value}
+    if m.value[:2] in ("a:", "O:", "s:", "i:", "b:", "d:", "N;", "C:"):
+        decoded = m.decoded()
+        if decoded is not m.value and decoded != m.value:
+            out["decoded"] = _plain(decoded)
+    return out
+
+
+def comment_dict(c: Comment) -> dict[str, Any]:
+    """A comment with its replies nested."""
+    out: dict[str, Any] = {}
+    for f in fields(Comment):
+        v = getattr(c, f.name)
+        if f.name == "meta":
+            v = [meta_dict(m) for m in v]
+        elif f.name == "replies":
+            v = [comment_dict(r) for r in v]
+        out[f.name] = v
+    return out
+
+
+def item_dict(item: Item, media: dict[str, str] | None = None) -> dict[str, Any]:
+    """An item as JSON-ready data; ``media`` maps original URLs to local paths."""
+    out: dict[str, Any] = {}
+    for f in fields(Item):
+        if f.name == "source":
+            continue
+        v = getattr(item, f.name)
+        if f.name == "terms":
+            v = [{"taxonomy": t.taxonomy, "slug": t.slug, "name": t.name} for t in v]
+        elif f.name == "meta":
+            v = [meta_dict(m) for m in v]
+        elif f.name == "comments":
+            v = [comment_dict(c) for c in v]
+        out[f.name] = v
+    if media:
+        out["media"] = [{"url": u, "path": p} for u, p in sorted(media.items())]
+    return out
+
+
+def term_dict(t: Term) -> dict[str, Any]:
+    """A channel term with its meta."""
+    return {
+        "taxonomy": t.taxonomy, "slug": t.slug, "name": t.name, "id": t.id,
+        "parent": t.parent, "description": t.description, "meta": [meta_dict(m) for m in t.meta],
+    }
+
+
+def author_dict(a: Author) -> dict[str, Any]:
+    """An author."""
+    return {f.name: getattr(a, f.name) for f in fields(Author)}
+
+
+def site_dict(site: Site) -> dict[str, Any]:
+    """The site header, without authors and terms (they are top-level keys)."""
+    skip = {"authors", "terms", "files"}
+    out = {f.name: getattr(site, f.name) for f in fields(Site) if f.name not in skip}
+    # Only the inputs' base names: the folder they sat in is not part of the export.
+    out["files"] = [os.path.basename(f) for f in site.files]
+    return out
+
+
+class _StreamingFile:
+    """A file written under a temporary name and renamed into place when complete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = path.with_name(f".wpconvert-tmp-{path.name}")
+        self.fh: IO[str] = open(self.tmp, "w", encoding="utf-8", newline="\n")
+
+    def commit(self) -> None:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+
+
+class JSONWriter(Writer):
+    """``--format json``: one lossless JSON document (site, authors, terms, items)."""
+
+    name = "json"
+    description = "one lossless JSON document: site, authors, terms, items with meta and threaded comments"
+    single_file = True
+    wants_all_items = True
+
+    def write(self, items: Iterable[Item]) -> None:
+        ctx = self.ctx
+        out = _StreamingFile(ctx.output)
+        fh = out.fh
+        fh.write('{"wpconvert":' + _dumps({"format": FORMAT_VERSION}))
+        fh.write(',\n"site":' + _dumps(site_dict(ctx.site)))
+        fh.write(',\n"authors":' + _dumps([author_dict(a) for a in ctx.site.authors]))
+        fh.write(',\n"terms":' + _dumps([term_dict(t) for t in ctx.site.terms]))
+        fh.write(',\n"items":[')
+        sep = "\n"
+        for item in items:
+            fh.write(sep + _dumps(item_dict(item, self.media_for(item))))
+            sep = ",\n"
+            ctx.report.written(item, ctx.output.name)
+        fh.write("\n]}\n")
+        out.commit()
+
+    def media_for(self, item: Item) -> dict[str, str] | None:
+        """Local paths of the item's media, when media were downloaded (set by convert)."""
+        lookup = self.ctx.options.extra.get("media_map")
+        if not lookup:
+            return None
+        result: dict[str, str] = lookup(item)
+        return result
+
+
+class JSONLinesWriter(JSONWriter):
+    """``--format jsonl``: a site record on the first line, then one item per line."""
+
+    name = "jsonl"
+    description = "JSON Lines: a site record, then one line per item"
+
+    def write(self, items: Iterable[Item]) -> None:
+        ctx = self.ctx
+        out = _StreamingFile(ctx.output)
+        fh = out.fh
+        head = {
+            "record": "site", "wpconvert": {"format": FORMAT_VERSION}, "site": site_dict(ctx.site),
+            "authors": [author_dict(a) for a in ctx.site.authors],
+            "terms": [term_dict(t) for t in ctx.site.terms],
+        }
+        fh.write(_dumps(head) + "\n")
+        for item in items:
+            record = {"record": "item"}
+            record.update(item_dict(item, self.media_for(item)))
+            fh.write(_dumps(record) + "\n")
+            ctx.report.written(item, ctx.output.name)
+        out.commit()
