@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import policy
 from . import writers as _writers
+from .index import SiteIndex
 from .model import Item
 from .options import Options, from_mapping
 from .output import OutputTree
@@ -26,25 +28,50 @@ NON_CONTENT_TYPES = frozenset(
 )
 
 
+def _reason(item: Item, writer: type[_writers.Writer], options: Options) -> str | None:
+    """Why ``writer`` does not get ``item``, or None."""
+    if not writer.wants_all_items:
+        if item.post_type in NON_CONTENT_TYPES:
+            return f"{item.post_type} (not a page of its own)"
+        if item.status == "auto-draft":
+            return "auto-draft (an editor's unsaved draft)"
+    return policy.skip_reason(item, options)
+
+
 def _selected(
-    export: Export, writer: type[_writers.Writer], options: Options, report: Report,
+    export: Export, writer: _writers.Writer, options: Options, report: Report,
     progress: Progress | None,
 ) -> Iterator[Item]:
     """Items in export order, as the publishing policy lets them out, with progress."""
-    n = 0
-    for item in export.items():
-        n += 1
+    for n, item in enumerate(export.items()):
         if progress is not None:
-            progress(n)
+            progress(n + 1)
         report.counts[f"read:{item.post_type}"] += 1
-        if not writer.wants_all_items and item.post_type in NON_CONTENT_TYPES:
-            report.skipped(item, f"{item.post_type} (not a page of its own)")
-            continue
-        reason = policy.skip_reason(item, options)
+        reason = _reason(item, type(writer), options)
         if reason:
             report.skipped(item, reason)
             continue
+        writer.ctx.seq = n
         yield policy.prepare(item, options)
+
+
+def _site_hosts(export: Export) -> set[str]:
+    hosts = set()
+    for url in (export.site.link, export.site.base_site_url, export.site.base_blog_url):
+        host = urlsplit(url).hostname
+        if host:
+            hosts.add(host)
+    return hosts
+
+
+def _plan(export: Export, writer: _writers.Writer, options: Options) -> SiteIndex:
+    """First pass for site writers: index every item and plan where each one goes."""
+    index = SiteIndex(_site_hosts(export))
+    for item in export.items():
+        index.add(item, _reason(item, type(writer), options) is None)
+    index.flush()
+    writer.plan(index)  # type: ignore[attr-defined]
+    return index
 
 
 def convert(
@@ -74,8 +101,13 @@ def convert(
     tree = None if writer_cls.single_file else OutputTree(out_path, force=opts.force)
     ctx = _writers.WriteContext(policy.prepare_site(export.site, opts), opts, report, out_path, tree)
     writer = writer_cls(ctx)
-    writer.write(_selected(export, writer_cls, opts, report, progress))
-    writer.close()
+    index = _plan(export, writer, opts) if writer_cls.needs_index else None
+    try:
+        writer.write(_selected(export, writer, opts, report, progress))
+        writer.close()
+    finally:
+        if index is not None:
+            index.close()
     if tree is not None:
         tree.finish()
         report.files_written = len(set(tree.written))

@@ -10,6 +10,7 @@ import bz2
 import gzip
 import lzma
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,18 @@ from typing import IO
 from .errors import InputError
 
 _EXPORT_SUFFIXES = (".xml", ".wxr", ".xml.gz", ".xml.bz2", ".xml.xz", ".gz", ".bz2", ".xz", ".zip")
+
+# What reading a damaged input can raise: besides OSError, a corrupt gzip stream raises
+# zlib.error, a corrupt .xz LZMAError, a zip member with a bad checksum BadZipFile, and a
+# cut-off compressed file EOFError.
+READ_ERRORS: tuple[type[Exception], ...] = (
+    OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
+)
+
+
+def _hidden(name: str) -> bool:
+    # macOS leaves "._site.xml" resource forks (not XML) beside exports and in zips.
+    return name.startswith(".")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +57,7 @@ class Source:
             return open(self.path, "rb")
         except OSError as exc:
             raise InputError(self.name, f"cannot open: {exc.strerror or exc}") from None
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, KeyError) as exc:
             raise InputError(self.name, f"not a readable zip archive: {exc}") from None
 
 
@@ -59,7 +72,8 @@ def expand(inputs: Iterable[str | Path]) -> list[Source]:
         path = Path(raw)
         if path.is_dir():
             found = sorted(
-                p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(_EXPORT_SUFFIXES)
+                p for p in path.iterdir()
+                if p.is_file() and p.name.lower().endswith(_EXPORT_SUFFIXES) and not _hidden(p.name)
             )
             if not found:
                 raise InputError(str(path), "folder holds no export files (.xml, .zip, .gz, .bz2)")
@@ -80,6 +94,7 @@ def _for_file(path: Path) -> list[Source]:
             names = sorted(
                 n for n in archive.namelist()
                 if n.lower().endswith((".xml", ".wxr")) and not n.startswith("__MACOSX/")
+                and not _hidden(n.rsplit("/", 1)[-1])
             )
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputError(str(path), f"not a readable zip archive: {exc}") from None

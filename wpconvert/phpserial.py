@@ -31,8 +31,9 @@ terminators nearest to where the string should have ended, keeps those followed 
 something that can continue a serialization (a value, ``}``, or the end of input), and tries
 them nearest first; if the rest of the input then fails to parse, it backtracks and tries
 the next candidate (a length that does land on ``";`` is trusted first, but may be revised
-the same way when what follows cannot be parsed). Backtracking is bounded (:data:`MAX_ATTEMPTS` whole-input attempts), so
-hostile input costs at most a small multiple of a linear parse.
+the same way when what follows cannot be parsed). Backtracking is bounded (at most
+:data:`MAX_ATTEMPTS` whole-input attempts, fewer for big inputs), so hostile input costs at
+most a small multiple of a linear parse.
 
 **Bounds.** Input longer than ``max_length`` bytes, nesting deeper than ``max_depth``
 arrays/objects, and element counts that the remaining input cannot possibly hold are

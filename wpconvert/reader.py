@@ -35,6 +35,8 @@ _VERSION = re.compile(r"^\d+\.\d+$")
 _NO_DATE = "0000-00-00 00:00:00"
 
 _tag_cache: dict[str, str] = {}
+# An export with endless distinct element names must not grow the cache without bound.
+_TAG_CACHE_MAX = 4096
 
 
 def _key(tag: Any) -> str:
@@ -62,7 +64,8 @@ def _key(tag: Any) -> str:
             key = "dc:" + local
         else:
             key = "?" + local
-    _tag_cache[tag] = key
+    if len(_tag_cache) < _TAG_CACHE_MAX:
+        _tag_cache[tag] = key
     return key
 
 
@@ -106,9 +109,12 @@ def _author(el: Any) -> Author:
     for c in el:
         f[_key(c.tag)] = _text(c)
     return Author(
-        login=f.get("wp:author_login", ""),
+        # Logins and addresses never hold surrounding white space (WordPress's importer
+        # passes them through sanitize_user()/sanitize_email()), but hand-edited exports
+        # put the closing tag on the next line (authors-multiline.xml).
+        login=f.get("wp:author_login", "").strip(),
         id=_int(f.get("wp:author_id", "")),
-        email=f.get("wp:author_email", ""),
+        email=f.get("wp:author_email", "").strip(),
         display_name=f.get("wp:author_display_name", ""),
         first_name=f.get("wp:author_first_name", ""),
         last_name=f.get("wp:author_last_name", ""),
@@ -254,7 +260,8 @@ def build_item(el: Any, source: Source | None, note: Any) -> Item:
         link=f.get("link", "").strip(),
         guid=f.get("guid", "").strip(),
         pub_date=f.get("pubDate", "").strip(),
-        creator=f.get("dc:creator", ""),
+        # The author's login (trimmed like Author.login, so that Site.author() finds it).
+        creator=f.get("dc:creator", "").strip(),
         content=f.get("content:encoded", ""),
         excerpt=f.get("excerpt:encoded", ""),
         date=_date(f.get("wp:post_date", "")),
@@ -313,9 +320,13 @@ class _FileReader:
             while True:
                 try:
                     chunk = stream.read(CHUNK)
-                except (OSError, EOFError, ValueError) as exc:
+                except _inputs.READ_ERRORS as exc:
                     raise InputError(self.name, f"cannot read: {exc}", items_read=self.items_read) from None
-                data = repairer.feed(chunk) if chunk else repairer.close()
+                try:
+                    data = repairer.feed(chunk) if chunk else repairer.close()
+                except InputError as exc:
+                    # The repairer refused the input (a DOCTYPE, or --strict): say how far we got.
+                    raise InputError(exc.file, exc.message, exc.line, exc.column, self.items_read) from None
                 for step in (0, 1):
                     if step == 1 and chunk:
                         break
@@ -357,6 +368,9 @@ class _FileReader:
         line, col = exc.position if exc.position else (0, 0)
         msg = str(exc.msg or exc)
         msg = re.sub(r",? line \d+, column \d+$", "", msg)
+        # libxml2's limit on nesting names an option of its own API; say what it means.
+        msg = re.sub(r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option",
+                     r"elements nested deeper than \1 levels", msg)
         return InputError(self.name, msg, line + repairer.lines_dropped if line else 0, col, self.items_read)
 
 
@@ -443,24 +457,40 @@ class Export:
         for src in self.sources:
             reader = _FileReader(src, self.report, self.strict)
             reader.items_read = count
+            line = 0  # where the item being built starts, for the comment problems
 
             def note(kind: str, cid: int, _src: _inputs.Source = src) -> None:
                 self.report.problem(
                     "WPC101" if kind == "orphan-comment" else "WPC102", "warning",
                     f"comment {cid}: " + ("its parent is not in the export; kept at top level"
                                           if kind == "orphan-comment" else "caught in a parent cycle; kept at top level"),
-                    _src.name,
+                    _src.name, line,
                 )
 
+            seen_item = False
             for kind, el in reader.events(header_only=False):
+                line = (el.sourceline or 0) + reader.lines_dropped()
                 if kind == "item":
-                    item = build_item(el, Source(src.name, (el.sourceline or 0) + reader.lines_dropped()), note)
+                    item = build_item(el, Source(src.name, line), note)
+                    seen_item = True
                     count += 1
                     reader.items_read = count
                     yield item
+                elif seen_item and _key(el.tag) in _DEFINITIONS:
+                    # WordPress writes the whole header before the first item, and the site
+                    # is read from there; a definition after an item is not part of it.
+                    self.report.problem(
+                        "WPC103", "warning",
+                        f"<{_qname(el)}> after the first <item> is not read (the site header ends there)",
+                        src.name, line,
+                    )
 
     def __iter__(self) -> Iterator[Item]:
         return self.items()
+
+
+# Channel children that define authors and terms.
+_DEFINITIONS = frozenset(("wp:author", "wp:wp_author", "wp:category", "wp:tag", "wp:term"))
 
 
 def _take_header(header: _Header, el: Any) -> None:

@@ -13,6 +13,8 @@ What real exports get wrong, and what is done about it:
   removed;
 * namespace prefixes used but never declared: WordPress.com exports wrote ``<atom:link>``
   for years without declaring ``atom`` (``undeclared-prefix``): declared on ``<rss>``;
+* a namespace declared with a URI libxml2 refuses (an IRI with non-ASCII letters, a space,
+  ``{``…): percent-encoded the way RFC 3987 maps an IRI to a URI (``namespace-uri``);
 * a raw ``&`` outside CDATA, typically in a URL's query (``raw-ampersand``): escaped; HTML
   named entities such as ``&nbsp;`` that XML does not define (``html-entity``): turned into
   numeric references;
@@ -31,8 +33,10 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from collections.abc import Callable
 from html.entities import name2codepoint
+from urllib.parse import quote
 
 from .errors import InputError
 
@@ -53,6 +57,32 @@ _DOCTYPE = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_DECL = re.compile(r"<\?xml[^>]*\?>")
 _DECL_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _RSS_OPEN = re.compile(r"<rss\b[^>]*>", re.DOTALL)
+# A start tag outside CDATA (text there cannot hold a raw "<", so this is markup).
+_START_TAG = re.compile(r"<[A-Za-z_][^<>]*>")
+# A namespace declaration whose value holds a character RFC 3986 does not allow in a URI.
+_URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+_URI_CHAR = "A-Za-z0-9" + re.escape(_URI_SAFE)
+_NS_DECL_BAD = re.compile(
+    r"(\sxmlns(?::[^\s=]+)?\s*=\s*)"
+    + f'(?:"([^"]*[^"{_URI_CHAR}][^"]*)"'
+    + f"|'([^']*[^'{_URI_CHAR}][^']*)')"
+)
+# The codec error handler that replaces undecodable bytes and notes where they were.
+_BAD_BYTES_HANDLER = "wpconvert.bad-bytes"
+_bad_bytes = threading.local()
+
+
+def _note_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: U+FFFD for undecodable bytes, their offsets noted for the report."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    log: list[tuple[bytes, int, int, str]] | None = getattr(_bad_bytes, "log", None)
+    if log is not None:
+        log.append((exc.object, exc.start, exc.end, exc.reason))
+    return "\ufffd", exc.end
+
+
+codecs.register_error(_BAD_BYTES_HANDLER, _note_bad_bytes)
 _XMLNS = re.compile(r"""xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']([^"']*)["']""")
 
 # Namespaces every WXR uses, for prefixes an export forgot to declare.
@@ -85,6 +115,10 @@ class Repairer:
         self._in_cdata = False
         self._in_comment = False
         self._line = 1  # line of self._buf[0] in the input
+        self._col0 = 0  # characters before self._buf[0] on its line
+        # Line-number caches, so that many repairs in one chunk cost linear time.
+        self._buf_lines: tuple[int, int] = (0, 1)
+        self._seg_lines: tuple[str, int, int, int] | None = None
         self._pending_prefixes: set[str] = set()
         self.lines_dropped = 0  # lines removed before <?xml, for mapping lxml's line numbers
         self.truncated = False
@@ -95,13 +129,54 @@ class Repairer:
         return self._line + self._buf.count("\n")
 
     # -- reporting ----------------------------------------------------------------------
-    def _repair(self, kind: str, line: int, detail: str) -> None:
+    def _repair(self, kind: str, line: int, detail: str, column: int = 1) -> None:
         if self.strict:
-            raise InputError(self.name, f"broken input ({kind}), refused by --strict: {detail}", line, 1)
+            raise InputError(self.name, f"broken input ({kind}), refused by --strict: {detail}", line, column)
         self._sink(kind, line, detail)
 
+    def _repair_at(self, kind: str, pos: int, detail: str) -> None:
+        """Report a repair at offset ``pos`` of the buffer."""
+        self._repair(kind, self._line_at(pos), detail, self._col_at(pos) if self.strict else 1)
+
+    def _repair_in(self, kind: str, start: int, seg: str, i: int, detail: str) -> None:
+        """Report a repair at offset ``i`` of ``seg``, a copy of the buffer from ``start``.
+
+        ``seg`` may already hold earlier repairs of other kinds, which change its length but
+        never add or remove a line break, so the line is exact (the column may be off by
+        what was repaired before it on the same line; --strict stops at the first repair).
+        """
+        cached = self._seg_lines
+        if cached is not None and cached[0] is seg and cached[1] == start and cached[2] <= i:
+            line = cached[3] + seg.count("\n", cached[2], i)
+        else:
+            line = self._line_at(start) + seg.count("\n", 0, i)
+        self._seg_lines = (seg, start, i, line)
+        column = 1
+        if self.strict:
+            nl = seg.rfind("\n", 0, i)
+            column = i - nl if nl >= 0 else self._col_at(start) + i
+        self._repair(kind, line, detail, column)
+
     def _line_at(self, pos: int) -> int:
-        return self._line + self._buf.count("\n", 0, pos)
+        """The input line of offset ``pos`` of the buffer (counted on from the last call)."""
+        cpos, cline = self._buf_lines
+        if pos >= cpos:
+            line = cline + self._buf.count("\n", cpos, pos)
+        else:
+            line = self._line + self._buf.count("\n", 0, pos)
+        self._buf_lines = (pos, line)
+        return line
+
+    def _col_at(self, pos: int) -> int:
+        """The 1-based column (in characters) of offset ``pos`` of the buffer."""
+        nl = self._buf.rfind("\n", 0, pos)
+        return pos - nl if nl >= 0 else self._col0 + pos + 1
+
+    def _set_buffer(self, buf: str, line: int) -> None:
+        self._buf = buf
+        self._line = line
+        self._buf_lines = (0, line)
+        self._seg_lines = None
 
     # -- decoding -----------------------------------------------------------------------
     def _decode(self, data: bytes, final: bool) -> str:
@@ -111,15 +186,39 @@ class Repairer:
                 return ""
             data, self._raw = self._raw + data, b""
             self._encoding = _sniff_encoding(data)
-            self._decoder = codecs.getincrementaldecoder(self._encoding)("strict")
+            self._decoder = codecs.getincrementaldecoder(self._encoding)(_BAD_BYTES_HANDLER)
+        # Each undecodable byte sequence becomes U+FFFD and is reported at its own line; the
+        # decoder keeps going (and keeps a character split across two chunks intact).
+        log: list[tuple[bytes, int, int, str]] = []
+        _bad_bytes.log = log
         try:
-            return self._decoder.decode(data, final)
-        except UnicodeDecodeError as exc:
-            # Redo this chunk leniently; U+FFFD marks each bad byte.
-            line = self._line + self._buf.count("\n")
-            self._repair("bad-encoding", line, f"bytes not valid {self._encoding} replaced: {exc.reason}")
-            self._decoder = codecs.getincrementaldecoder(self._encoding)("replace")
-            return self._decoder.decode(data, final)
+            text = self._decoder.decode(data, final)
+        finally:
+            _bad_bytes.log = None
+        if log:
+            self._report_bad_bytes(log)
+        return text
+
+    def _report_bad_bytes(self, log: list[tuple[bytes, int, int, str]]) -> None:
+        line = self.line  # the line the newly decoded bytes start on
+        obj, prev = b"", 0
+        for raw, start, end, reason in log:
+            if raw is not obj:
+                obj, prev = raw, 0
+            line += raw.count(b"\n", prev, start)
+            prev = start
+            column = 1
+            if self.strict:
+                nl = raw.rfind(b"\n", 0, start)
+                before = len(raw[nl + 1:start].decode(self._encoding, "replace"))
+                if nl < 0:
+                    tail = self._buf.rfind("\n")
+                    before += len(self._buf) - tail - 1 if tail >= 0 else self._col0 + len(self._buf)
+                column = before + 1
+            self._repair(
+                "bad-encoding", line,
+                f"{end - start} byte(s) not valid {self._encoding} replaced by U+FFFD ({reason})", column,
+            )
 
     # -- filtering ----------------------------------------------------------------------
     def feed(self, data: bytes) -> bytes:
@@ -133,7 +232,7 @@ class Repairer:
         out = self._run(final=True)
         if self._in_cdata:
             self.truncated = True
-            self._repair("truncated", self._line, "the export ends inside a CDATA section; closed it")
+            self._repair_at("truncated", len(self._buf), "the export ends inside a CDATA section; closed it")
             out += _CDATA_CLOSE.encode()
             self._in_cdata = False
         return out
@@ -194,17 +293,21 @@ class Repairer:
                     self._in_cdata = False
                 else:
                     # A "]]>" that is content, not the end: split it the way WordPress does.
-                    self._repair("cdata-terminator", self._line_at(j), "']]>' inside CDATA escaped")
+                    self._repair_at("cdata-terminator", j, "']]>' inside CDATA escaped")
                     out.append("]]]]><![CDATA[>")
                 pos = j + 3
-        self._line += buf.count("\n", 0, pos)
-        self._buf = buf[pos:]
+        nl = buf.rfind("\n", 0, pos)
+        self._col0 = pos - nl - 1 if nl >= 0 else self._col0 + pos
+        self._set_buffer(buf[pos:], self._line + buf.count("\n", 0, pos))
         return "".join(out).encode("utf-8")
 
     def _outside_safe_end(self, buf: str, pos: int) -> int:
         end = len(buf) - _HOLD
-        # A tag that has begun but not ended may be the start of "<![CDATA[": hold it.
-        lt = buf.rfind("<", max(pos, end - 1))
+        # A tag that has begun but not ended is held back whole: it may be the start of
+        # "<![CDATA[" or "<!DOCTYPE", and the checks on markup below must see a tag entire
+        # (a "<!DOC" + "TYPE" split over two chunks would otherwise slip past the DOCTYPE
+        # check).
+        lt = buf.rfind("<", pos)
         if lt >= 0 and buf.find(">", lt) < 0:
             end = min(end, lt)
         return end
@@ -212,31 +315,35 @@ class Repairer:
     def _outside(self, buf: str, start: int, end: int, *, eof: bool) -> str:
         """Filter markup and text outside CDATA: controls, entities, prefixes, DTDs."""
         seg = buf[start:end]
+        if "<!" in seg:
+            m = _DOCTYPE.search(seg)
+            if m:
+                pos = start + m.start()
+                raise InputError(
+                    self.name, "a DOCTYPE or ENTITY declaration is not allowed in a WXR export",
+                    self._line_at(pos), self._col_at(pos),
+                )
         if _CONTROL.search(seg):
             seg = self._strip_controls(seg, start)
         if "&" in seg and _BAD_AMP.search(seg):
             seg = self._fix_ampersands(seg, start)
-        if "<!" in seg:
-            m = _DOCTYPE.search(seg)
-            if m:
-                line = self._line_at(start + m.start())
-                raise InputError(self.name, "a DOCTYPE or ENTITY declaration is not allowed in a WXR export", line, 1)
+        if "xmlns" in seg and _NS_DECL_BAD.search(seg):
+            before = seg
+            seg = _START_TAG.sub(lambda m: self._fix_namespace_uris(before, m, start), seg)
         if self._pending_prefixes:
             for prefix in sorted(self._pending_prefixes):
                 at = seg.find("<" + prefix + ":")
                 if at >= 0:
                     self._pending_prefixes.discard(prefix)
-                    self._repair(
-                        "undeclared-prefix",
-                        self._line_at(start + at),
+                    self._repair_in(
+                        "undeclared-prefix", start, seg, at,
                         f"namespace prefix '{prefix}' used but never declared; declared it",
                     )
         if eof:
             lt = seg.rfind("<")
             if lt >= 0 and seg.find(">", lt) < 0:
                 self.truncated = True
-                line = self._line_at(start + lt)
-                self._repair("truncated", line, "the export ends inside a tag; dropped the partial tag")
+                self._repair_in("truncated", start, seg, lt, "the export ends inside a tag; dropped the partial tag")
                 seg = seg[:lt]
         return seg
 
@@ -251,9 +358,8 @@ class Repairer:
         m = _CONTROL.search(seg)
         assert m is not None
         count = len(_CONTROL.findall(seg))
-        self._repair(
-            "control-char",
-            self._line_at(start + m.start()),
+        self._repair_in(
+            "control-char", start, seg, m.start(),
             f"{count} control character(s) removed (first U+{ord(m.group()):04X})",
         )
         return _CONTROL.sub("", seg)
@@ -262,12 +368,31 @@ class Repairer:
         def fix(m: re.Match[str]) -> str:
             name = m.group(1)
             if name and name[:-1] in name2codepoint:
-                self._repair("html-entity", self._line_at(start + m.start()), f"HTML entity &{name} made numeric")
+                self._repair_in("html-entity", start, seg, m.start(), f"HTML entity &{name} made numeric")
                 return f"&#{name2codepoint[name[:-1]]};"
-            self._repair("raw-ampersand", self._line_at(start + m.start()), "raw '&' escaped")
+            self._repair_in("raw-ampersand", start, seg, m.start(), "raw '&' escaped")
             return "&amp;" + (name or "")
 
         return _BAD_AMP.sub(fix, seg)
+
+    def _fix_namespace_uris(self, seg: str, tag: re.Match[str], start: int) -> str:
+        """Percent-encode the namespace URIs of one start tag that libxml2 would refuse.
+
+        libxml2 reports such a declaration only when the document ends, after every item
+        was read; the names of foreign namespaces do not matter to an export, so they are
+        mapped to valid URIs the way RFC 3987 maps an IRI to a URI.
+        """
+
+        def fix(m: re.Match[str]) -> str:
+            quote_char = '"' if m.group(2) is not None else "'"
+            value = m.group(2) if m.group(2) is not None else m.group(3)
+            self._repair_in(
+                "namespace-uri", start, seg, tag.start() + m.start(1) + len(m.group(1)),
+                f"namespace URI {value!r} is not a valid URI; percent-encoded it",
+            )
+            return f"{m.group(1)}{quote_char}{quote(value, safe=_URI_SAFE)}{quote_char}"
+
+        return _NS_DECL_BAD.sub(fix, tag.group())
 
     def _start(self, final: bool) -> bool:
         """Handle the head of the file: junk before ``<?xml``, the declaration, ``<rss>``."""
@@ -288,14 +413,17 @@ class Repairer:
             self._repair("leading-junk", 1, "blank lines before the XML declaration dropped")
         else:
             dropped = ""
+        line = self._line
         if dropped:
             self.lines_dropped = dropped.count("\n")
-            self._line += self.lines_dropped
+            line += self.lines_dropped
+            self._col0 = len(dropped) - dropped.rfind("\n") - 1
             lead = lead[len(dropped):]
-        # We hand lxml UTF-8 whatever the input's encoding was.
+        # We hand lxml UTF-8 whatever the input's encoding was. A declaration written over
+        # several lines keeps its line breaks, so that lxml's line numbers stay the input's.
         m = _XML_DECL.match(lead)
         if m:
-            lead = '<?xml version="1.0" encoding="UTF-8"?>' + lead[m.end():]
+            lead = '<?xml version="1.0" encoding="UTF-8"?>' + "\n" * m.group().count("\n") + lead[m.end():]
         rss = _RSS_OPEN.search(lead)
         if rss:
             declared = {p for p, _ in _XMLNS.findall(rss.group())}
@@ -306,7 +434,7 @@ class Repairer:
                 close = len(tag) - 1 - (1 if tag.endswith("/>") else 0)
                 lead = lead[: rss.start()] + tag[:close] + extra + tag[close:] + lead[rss.end():]
                 self._pending_prefixes.update(missing)
-        self._buf = lead
+        self._set_buffer(lead, line)
         return True
 
 
@@ -320,7 +448,10 @@ def _sniff_encoding(head: bytes) -> str:
     if m:
         name = m.group(1).decode("ascii").lower()
         try:
-            return codecs.lookup(name).name
+            found = codecs.lookup(name).name
         except LookupError:
             return "utf-8"
+        # A declaration readable as ASCII bytes means the file is not UTF-16/32, whatever
+        # it claims (without a BOM those would put NUL bytes between the letters).
+        return "utf-8" if found.startswith(("utf-16", "utf-32")) else found
     return "utf-8"

@@ -18,7 +18,15 @@ from .find import find_media_urls, parse_srcset
 from .hosts import HostPolicy, hosts_for_export
 from .kinds import looks_like_media
 from .paths import local_path, uploads_relative
-from .records import FetchOptions, MediaResult, Progress, ProgressCallback, Status, summarize
+from .records import (
+    FetchOptions,
+    MediaResult,
+    Progress,
+    ProgressCallback,
+    Status,
+    local_paths,
+    summarize,
+)
 from .variants import candidates, original_url
 
 if TYPE_CHECKING:
@@ -39,6 +47,7 @@ __all__ = [
     "find_media_urls",
     "hosts_for_export",
     "local_path",
+    "local_paths",
     "looks_like_media",
     "original_url",
     "parse_srcset",

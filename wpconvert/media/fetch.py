@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -158,6 +157,7 @@ class MediaFetcher:
         self._present: dict[PurePosixPath, int] = {}
         self._done = 0
         self._bytes = 0
+        self._stop = threading.Event()
 
     def _make_session(self) -> requests.Session:
         opts = self.options
@@ -241,9 +241,18 @@ class MediaFetcher:
         unique = list(dict.fromkeys(wanted))
         plans = [self._plan(u) for u in unique]
         self._prepare(plans)
-        with ThreadPoolExecutor(self.options.jobs, thread_name_prefix="wpconvert-media") as pool:
+        self._stop.clear()
+        pool = ThreadPoolExecutor(self.options.jobs, thread_name_prefix="wpconvert-media")
+        try:
             futures = [pool.submit(self._run_one, plan, len(plans)) for plan in plans]
             by_url = {plan.url: f.result() for plan, f in zip(plans, futures, strict=True)}
+        except BaseException:
+            # Ctrl-C or a failing progress callback: stop the workers at their next chunk or
+            # request (their .part files are removed), drop what has not started.
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return [by_url[u] for u in wanted]
 
     def _run_one(self, plan: _Plan, total: int) -> MediaResult:
@@ -253,8 +262,6 @@ class MediaFetcher:
             result = MediaResult(plan.url, "failed", reason=f"internal error: {exc!r}")
         with self._lock:
             self._done += 1
-            if result.status in ("downloaded", "copied"):
-                self._bytes += result.size
             if self.progress is not None:
                 self.progress(Progress(self._done, total, self._bytes, result))
         return result
@@ -302,7 +309,10 @@ class MediaFetcher:
                 return previous
             outcome = action(cand)
             self._finished[cand.path] = outcome
-            return outcome
+        if outcome.ok:
+            with self._lock:
+                self._bytes += outcome.size  # counted once, however many URLs share the file
+        return outcome
 
     def _copy(self, cand: _Candidate) -> _Outcome:
         assert cand.local is not None
@@ -335,8 +345,10 @@ class MediaFetcher:
             outcome = self._attempt(cand.url, target)
             if outcome.ok or not outcome.retryable or attempt >= opts.retries:
                 break
-            time.sleep(retry_wait(attempt, outcome.retry_after, base=opts.backoff_base,
-                                  cap=opts.backoff_max, retry_after_max=opts.retry_after_max))
+            wait = retry_wait(attempt, outcome.retry_after, base=opts.backoff_base,
+                              cap=opts.backoff_max, retry_after_max=opts.retry_after_max)
+            if self._stop.wait(wait):
+                return _fail(cand.url, "interrupted", fallback=False)
             attempt += 1
         if not outcome.ok and outcome.retryable and attempt > 0:
             outcome = replace(outcome, reason=f"{outcome.reason} after {attempt + 1} attempts")
@@ -363,6 +375,8 @@ class MediaFetcher:
         timeout = (opts.connect_timeout, opts.read_timeout)
         current, seen = url, {url}
         for _hop in range(opts.max_redirects + 1):
+            if self._stop.is_set():
+                return _fail(url, "interrupted", fallback=False)
             with self._host_slot(current):
                 try:
                     resp = self._session.get(current, stream=True, allow_redirects=False,
@@ -406,6 +420,8 @@ class MediaFetcher:
         try:
             with PartFile(target, fsync=self.options.fsync) as part:
                 for chunk in resp.iter_content(self.options.chunk_size):
+                    if self._stop.is_set():
+                        return _fail(url, "interrupted", fallback=False)
                     if cap is not None and part.size + len(chunk) > cap:
                         return _fail(url, f"too large: more than max_size {cap} bytes")
                     part.write(chunk)

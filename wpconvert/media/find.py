@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from .kinds import looks_like_media
 
@@ -42,6 +42,9 @@ _CSS_URL_RE = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)"""
 # [name attrs] / [name attrs /]; [[name]] is an escaped shortcode WordPress prints as text.
 _SHORTCODE_RE = re.compile(r"(\[?)\[([A-Za-z][\w-]*)(?=[\s\]/])([^\[\]]*?)/?\](\]?)")
 _SHORTCODE_ATTR_RE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s'"\]]+))""")
+# [embed]URL[/embed], and a URL alone on its line (WordPress embeds audio/video links there).
+_EMBED_RE = re.compile(r"\[embed[^\]]*\]\s*([^\s\[\]]+)\s*\[/embed\]", re.IGNORECASE)
+_BARE_URL_LINE_RE = re.compile(r"^[ \t]*(https?://[^\s<>\"']+)[ \t]*$", re.MULTILINE)
 _BLOCK_COMMENT_RE = re.compile(r"^\s*/?wp:[\w/-]+\s+(\{.*\})\s*/?\s*$", re.DOTALL)
 _FALLBACK_ATTR_RE = re.compile(
     r"""\b(src|href|data-src|poster)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE
@@ -165,10 +168,17 @@ class _Collector:
             return
         self.urls.setdefault(url, None)
 
-    def add_text(self, text: str | None) -> None:
-        if text and "[" in text:
+    def add_text(self, text: str | None, *, bare_urls: bool = True) -> None:
+        if not text:
+            return
+        if "[" in text:
             for value, media in shortcode_urls(text):
                 self.add(value, media=media)
+            for m in _EMBED_RE.finditer(text):
+                self.add(m.group(1), media=False)
+        if bare_urls and "://" in text:
+            for m in _BARE_URL_LINE_RE.finditer(text):
+                self.add(m.group(1), media=False)
 
     def add_element(self, el: etree._Element) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
@@ -194,7 +204,7 @@ class _Collector:
             for url in css_urls(el.text or ""):
                 self.add(url, media=True)
         elif tag not in ("script", "style"):
-            self.add_text(el.text)
+            self.add_text(el.text, bare_urls=tag not in ("a", "code", "pre"))
 
 
 def _parse(html: str) -> etree._Element | None:
@@ -220,7 +230,9 @@ def find_media_urls(
     :func:`~wpconvert.media.kinds.looks_like_media`; ``uploads_prefixes`` adds URL
     prefixes or path fragments that mark uploads), CSS ``url()`` in ``style`` attributes and
     ``<style>``, shortcode attributes (``[audio mp3=…]``, ``[video mp4=… poster=…]``,
-    ``src=``) and Gutenberg block attributes (``<!-- wp:cover {"url": …} -->``).
+    ``src=``), Gutenberg block attributes (``<!-- wp:cover {"url": …} -->``), and
+    ``[embed]`` URLs or URLs alone on a line of text when they look like media (WordPress
+    turns those into players).
 
     URLs are returned entity-decoded and stripped. Protocol-relative URLs get the scheme of
     ``base_url`` (https without one); relative URLs are resolved against ``base_url`` and

@@ -160,6 +160,8 @@ def local_path(url: str) -> PurePosixPath:
 
     Deterministic and total: any string gives a relative path without ``..``, absolute
     parts, control characters or names Windows rejects (see the module documentation).
+    Uploads URLs drop their host on purpose: ``http``/``https``, ``www.`` and Photon copies
+    of one upload (``i0.wp.com/example.com/wp-content/uploads/…``) map to one file.
     """
     try:
         parts = urlsplit(url.strip())

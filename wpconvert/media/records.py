@@ -102,3 +102,11 @@ class FetchOptions:
 def summarize(results: Iterable[MediaResult]) -> Counter[str]:
     """How many results have each status (for a run report)."""
     return Counter(r.status for r in results)
+
+
+def local_paths(results: Iterable[MediaResult]) -> dict[str, PurePosixPath]:
+    """URL → local file (relative to the media folder) for every URL that has a file.
+
+    What link rewriting needs: variants whose original was found map to the original's file.
+    """
+    return {r.url: r.path for r in results if r.ok and r.path is not None}

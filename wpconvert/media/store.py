@@ -120,7 +120,7 @@ def find_local(media_from: Path, relative: str | None) -> Path | None:
     try:
         resolved = candidate.resolve()
         root = media_from.resolve()
-    except OSError:
+    except (OSError, RuntimeError, ValueError):  # unreadable, a symlink loop, a bad name
         return None
     if root != resolved and root not in resolved.parents:
         return None  # a symlink pointing out of the uploads copy

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 # A token is letters and digits only, so neither wpautop nor html2text escapes or splits it.
@@ -39,7 +40,7 @@ class TransformContext:
     ``"block-unknown:acme/widget"``; the run report sums them.
     """
 
-    attachments: dict[int, AttachmentRef] = field(default_factory=dict)
+    attachments: Mapping[int, AttachmentRef] = field(default_factory=dict)
     shortcode_mode: Literal["keep", "strip"] = "keep"
     stats: Counter[str] = field(default_factory=Counter)
     _protected: list[str] = field(default_factory=list)

@@ -18,6 +18,7 @@ WordPress site).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 __all__ = ["ALLBLOCKS", "shortcode_unautop", "wpautop"]
@@ -94,36 +95,65 @@ _SPACES = r"(?:[\r\n\t ]|\xa0|&nbsp;)"
 _ANY_SHORTCODE_NAME = r"[A-Za-z][A-Za-z0-9_-]*"
 
 
-def _unautop_pattern(names: str) -> re.Pattern[str]:
-    # The regex of shortcode_unautop(): a paragraph that holds nothing but one shortcode
-    # (self-closing, or enclosing up to its own closing tag) and optional spaces.
-    return re.compile(
-        r"<p>" + _SPACES + r"*+"
-        r"(\[(" + names + r")(?![\w-])"
-        r"[^\]/]*(?:/(?!\])[^\]/]*)*?"
-        r"(?:/\]|\](?:[^\[]*+(?:\[(?!/\2\])[^\[]*+)*+\[/\2\])?))"
-        + _SPACES + r"*+</p>",
-        _A,
-    )
+_TRAILING_SPACES_P = re.compile(_SPACES + r"*+</p>", _A)
+_CLOSING_TAG = re.compile(r"\[/([^\[\]]+)\]")
 
 
-_UNAUTOP_ANY = _unautop_pattern(_ANY_SHORTCODE_NAME)
+def _unautop_opener(names: str) -> re.Pattern[str]:
+    return re.compile(r"<p>" + _SPACES + r"*+\[(" + names + r")(?![\w-])", _A)
+
+
+_UNAUTOP_ANY = _unautop_opener(_ANY_SHORTCODE_NAME)
 _unautop_cache: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def _unautop(text: str, opener: re.Pattern[str]) -> str:
+    # shortcode_unautop()'s regex is "<p> spaces [name attrs] (content [/name])? spaces </p>": the attributes
+    # run to the first "]" (self-closing if a "/" precedes it), the optional content to the first "[/name]"
+    # after it, tried with the content first, then without. Its regex finds "[/name]" by scanning ahead, which
+    # is quadratic for many unclosed shortcodes; one index of the closing tags finds the same matches.
+    out: list[str] = []
+    done = 0
+    closings: dict[str, list[int]] | None = None
+    m = opener.search(text)
+    while m is not None:
+        name, bracket = m.group(1), text.find("]", m.end())
+        if bracket < 0:
+            break
+        ends = [bracket + 1]
+        if not (bracket > m.end() and text[bracket - 1] == "/"):
+            if closings is None:
+                closings = {}
+                for c in _CLOSING_TAG.finditer(text):
+                    closings.setdefault(c.group(1), []).append(c.start())
+            positions = closings.get(name, [])
+            i = bisect_left(positions, bracket + 1)
+            if i < len(positions):
+                ends.insert(0, positions[i] + len(name) + 3)
+        for end in ends:
+            trailing = _TRAILING_SPACES_P.match(text, end)
+            if trailing is not None:
+                out.append(text[done : m.start()])
+                out.append(text[m.start(1) - 1 : end])
+                done = trailing.end()
+                break
+        m = opener.search(text, done if done > m.start() else m.start() + 1)
+    out.append(text[done:])
+    return "".join(out)
 
 
 def shortcode_unautop(text: str, names: Iterable[str] | None = None) -> str:
     """Unwrap paragraphs that hold a shortcode alone, like WordPress's ``shortcode_unautop``.
 
-    ``<p>[gallery ids="1,2"]</p>`` becomes ``[gallery ids="1,2"]``, so that the HTML the
-    shortcode later expands to (a ``<div>``, a ``<figure>``) is not nested in a ``<p>``.
-    WordPress only considers *registered* shortcodes; pass their ``names`` to do the same.
-    With ``None``, any WordPress-style name (a letter, then letters, digits, ``_``, ``-``)
-    counts, which is harmless for text that merely looks like one.
+    ``<p>[gallery ids="1,2"]</p>`` becomes ``[gallery ids="1,2"]``, so that the HTML the shortcode later expands
+    to (a ``<div>``, a ``<figure>``) is not nested in a ``<p>``. WordPress only considers *registered*
+    shortcodes; pass their ``names`` to do the same. With ``None``, any WordPress-style name (a letter, then
+    letters, digits, ``_``, ``-``) counts, which is harmless for text that merely looks like one.
     """
     if "[" not in text:
         return text
     if names is None:
-        pattern = _UNAUTOP_ANY
+        opener = _UNAUTOP_ANY
     else:
         key = frozenset(names)
         if not key:
@@ -132,9 +162,9 @@ def shortcode_unautop(text: str, names: Iterable[str] | None = None) -> str:
         if cached is None:
             # Longest first, so that "gallery" is not cut to a registered "gal".
             alternation = "|".join(re.escape(n) for n in sorted(key, key=len, reverse=True))
-            cached = _unautop_cache[key] = _unautop_pattern(alternation)
-        pattern = cached
-    return pattern.sub(r"\1", text)
+            cached = _unautop_cache[key] = _unautop_opener(alternation)
+        opener = cached
+    return _unautop(text, opener)
 
 
 def _newlines_in_tags(text: str) -> str:

@@ -42,6 +42,8 @@ class WriteContext:
     report: Report
     output: Path
     out: OutputTree | None = None
+    # The position in the export (0-based, every item counted) of the item being written.
+    seq: int = -1
 
     @property
     def tree(self) -> OutputTree:
@@ -63,6 +65,8 @@ class Writer(ABC):
     description: ClassVar[str] = ""
     single_file: ClassVar[bool] = False
     wants_all_items: ClassVar[bool] = False
+    # Site writers plan every item's location in a first pass (see writers.site).
+    needs_index: ClassVar[bool] = False
 
     def __init__(self, ctx: WriteContext) -> None:
         self.ctx = ctx
@@ -95,8 +99,11 @@ def available() -> dict[str, type[Writer]]:
 
 def _builtins() -> dict[str, type[Writer]]:
     from .jsonout import JSONLinesWriter, JSONWriter
+    from .site import MarkdownWriter
 
-    builtins: dict[str, type[Writer]] = {"json": JSONWriter, "jsonl": JSONLinesWriter}
+    builtins: dict[str, type[Writer]] = {
+        "json": JSONWriter, "jsonl": JSONLinesWriter, "markdown": MarkdownWriter,
+    }
     return builtins
 
 

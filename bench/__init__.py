@@ -1,0 +1,1 @@
+"""Benchmark helpers: a synthetic WXR export generator (:mod:`bench.generate`)."""

@@ -1,0 +1,201 @@
+"""The site index: what a first pass over the export learns about every item.
+
+Writers of sites need to know things about items they have not reached yet: where the post
+a link points to will live, which image a gallery's ids name. A first pass records, for
+each item, its identity, its old permalink and its new location in an on-disk SQLite
+table, so that memory stays flat however large the export is.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .model import Item
+from .transform.context import AttachmentRef
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item as the index knows it. ``path``/``url`` are "" when it is not written."""
+
+    seq: int
+    id: int | None
+    post_type: str
+    status: str
+    slug: str
+    title: str
+    date: str
+    parent: int
+    link: str
+    attachment_url: str
+    path: str
+    url: str
+
+
+_COLUMNS = "seq, id, post_type, status, slug, title, date, parent, link, attachment_url, path, url"
+
+
+def link_key(url: str) -> str:
+    """The part of a permalink that identifies a post: its path, decoded, with one ``/``.
+
+    ``https://example.org/2024/05/hello/`` and ``http://www.example.org/2024/05/hello``
+    give the same key; so do percent-encoded and decoded non-ASCII slugs.
+    """
+    parts = urlsplit(url.strip())
+    path = unquote(parts.path or "/")
+    if not path.endswith("/"):
+        path += "/"
+    return path
+
+
+class SiteIndex:
+    """Items by position, id and old permalink, kept in a temporary SQLite file."""
+
+    def __init__(self, site_hosts: set[str]) -> None:
+        fd, self._file = tempfile.mkstemp(prefix="wpconvert-index-", suffix=".sqlite")
+        os.close(fd)
+        self.db = sqlite3.connect(self._file)
+        self.db.executescript(
+            """
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE items (seq INTEGER PRIMARY KEY, id INTEGER, post_type TEXT,
+                status TEXT, slug TEXT, title TEXT, date TEXT, parent INTEGER, link TEXT,
+                attachment_url TEXT, path TEXT, url TEXT, link_key TEXT, alt TEXT,
+                caption TEXT, publish INTEGER);
+            """
+        )
+        self.site_hosts = {h.lower().removeprefix("www.") for h in site_hosts if h}
+        self._rows: list[tuple[object, ...]] = []
+        self.count = 0
+
+    def add(self, item: Item, publish: bool) -> int:
+        """Record ``item`` (the next in export order); ``publish``: it gets a page."""
+        seq = self.count
+        self.count += 1
+        alt = item.meta_value("_wp_attachment_image_alt") or "" if item.post_type == "attachment" else ""
+        self._rows.append((
+            seq, item.id, item.post_type, item.status, item.slug, item.title, item.date or "",
+            item.parent, item.link, item.attachment_url, "", "",
+            link_key(item.link) if item.link and "?" not in item.link else "",
+            alt, item.excerpt if item.post_type == "attachment" else "", int(publish),
+        ))
+        if len(self._rows) >= 2000:
+            self.flush()
+        return seq
+
+    def flush(self) -> None:
+        """Write buffered rows and build the lookup indexes."""
+        if self._rows:
+            self.db.executemany(f"INSERT INTO items VALUES ({','.join('?' * 16)})", self._rows)
+            self._rows.clear()
+
+    def finish(self) -> None:
+        """Call once every item was added: makes lookups fast."""
+        self.flush()
+        self.db.executescript(
+            "CREATE INDEX IF NOT EXISTS by_id ON items(id);"
+            "CREATE INDEX IF NOT EXISTS by_link ON items(link_key);"
+        )
+
+    def to_publish(self) -> Iterator[Entry]:
+        """Every item that gets a page, in export order (before locations are set)."""
+        for row in self.db.execute(f"SELECT {_COLUMNS} FROM items WHERE publish = 1 ORDER BY seq"):
+            yield Entry(*row)
+
+    def set_location(self, seq: int, path: str, url: str) -> None:
+        """Record where the ``seq``-th item is written and served."""
+        self.db.execute("UPDATE items SET path = ?, url = ? WHERE seq = ?", (path, url, seq))
+
+    def close(self) -> None:
+        """Drop the temporary file."""
+        self.db.close()
+        try:
+            os.unlink(self._file)
+        except OSError:
+            pass
+
+    # -- lookups ----------------------------------------------------------------------------
+    def _one(self, where: str, args: tuple[object, ...]) -> Entry | None:
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM items WHERE {where} ORDER BY seq LIMIT 1", args).fetchone()
+        return Entry(*row) if row else None
+
+    def at(self, seq: int) -> Entry | None:
+        """The entry of the ``seq``-th item of the export."""
+        return self._one("seq = ?", (seq,))
+
+    def by_id(self, post_id: int) -> Entry | None:
+        """The first item with this post id (ids repeat in some exports)."""
+        return self._one("id = ?", (post_id,))
+
+    def by_link(self, url: str) -> Entry | None:
+        """The item whose old permalink is ``url`` (any host, either scheme)."""
+        return self._one("link_key = ?", (link_key(url),))
+
+    def children(self, parent_id: int, post_type: str) -> Iterator[Entry]:
+        """Items of ``post_type`` whose parent is ``parent_id``, in menu/export order."""
+        for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM items WHERE parent = ? AND post_type = ? ORDER BY seq",
+            (parent_id, post_type),
+        ):
+            yield Entry(*row)
+
+    def of_type(self, post_type: str) -> Iterator[Entry]:
+        """Every item of a post type, in export order."""
+        for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM items WHERE post_type = ? ORDER BY seq", (post_type,)
+        ):
+            yield Entry(*row)
+
+    def written(self) -> Iterator[Entry]:
+        """Every item that gets a page, in export order."""
+        for row in self.db.execute(f"SELECT {_COLUMNS} FROM items WHERE path != '' ORDER BY seq"):
+            yield Entry(*row)
+
+    def is_site_url(self, url: str) -> bool:
+        """True when ``url`` points at the exported site (either scheme, with or without www)."""
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+        return host in self.site_hosts
+
+    def resolve(self, url: str) -> Entry | None:
+        """The item an internal link points to: ``?p=``, ``?page_id=``,
+        ``?attachment_id=`` or an old pretty permalink."""
+        parts = urlsplit(url)
+        if parts.query:
+            q = parse_qs(parts.query)
+            for key in ("p", "page_id", "attachment_id", "preview_id"):
+                if key in q and q[key][0].isdigit():
+                    return self.by_id(int(q[key][0]))
+        return self.by_link(url)
+
+    def attachments(self) -> Mapping[int, AttachmentRef]:
+        """Attachment files by post id, for galleries and featured images."""
+        return _Attachments(self.db)
+
+
+class _Attachments(Mapping[int, AttachmentRef]):
+    """A read-only view of the attachments, looked up on demand."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __getitem__(self, key: int) -> AttachmentRef:
+        row = self.db.execute(
+            "SELECT id, attachment_url, title, alt, caption FROM items "
+            "WHERE id = ? AND post_type = 'attachment' ORDER BY seq LIMIT 1", (key,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return AttachmentRef(*row)
+
+    def __iter__(self) -> Iterator[int]:
+        for (i,) in self.db.execute("SELECT id FROM items WHERE post_type = 'attachment' ORDER BY seq"):
+            yield i
+
+    def __len__(self) -> int:
+        n: int = self.db.execute("SELECT COUNT(*) FROM items WHERE post_type = 'attachment'").fetchone()[0]
+        return n

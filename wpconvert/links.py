@@ -1,0 +1,103 @@
+"""Rewriting links in converted Markdown: to other posts, and to downloaded media.
+
+Old WordPress links take many forms: pretty permalinks (``/2024/05/hello/``), ``?p=ID``,
+``?page_id=ID``, ``?attachment_id=ID`` and attachment pages. Each internal link is pointed
+at the new location of its target; a link to an item that the export does not hold (or
+that is not published) is left as it is and listed in the report. Media URLs point at the
+local file once the media were downloaded.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+
+from .index import Entry, SiteIndex
+from .report import Report
+
+# A URL in Markdown or raw HTML: absolute up to a delimiter Markdown or HTML uses, or
+# root-relative as a Markdown link target or an href/src value. One pass, so a link that
+# was just rewritten is not looked at again.
+_URL = re.compile(
+    r"""https?://[^\s<>"'()\[\]`]+|(?:(?<=\]\()|(?<=href=")|(?<=src=")|(?<=href='))/(?!/)[^\s<>"'()]*"""
+)
+_UPLOADS = "/wp-content/uploads/"
+
+MediaLookup = Callable[[str], "str | None"]
+
+
+def _relative(target: str, entry: Entry) -> str:
+    """A path inside the output, relative to the folder of ``entry``'s file."""
+    start = posixpath.dirname(entry.path) or "."
+    return posixpath.relpath(target, start)
+
+
+class LinkRewriter:
+    """Rewrites the URLs of one site's pages. ``media(url)`` gives a downloaded file's path
+    inside the output (or None); set it when media are downloaded."""
+
+    def __init__(self, index: SiteIndex, report: Report, media: MediaLookup | None = None) -> None:
+        self.index = index
+        self.report = report
+        self.media = media
+        self._reported: set[str] = set()
+
+    def ref(self, target: str, entry: Entry) -> str:
+        """How ``entry``'s page refers to ``target``: a site URL ("/…") as is, an output
+        path relative to the page."""
+        if target.startswith("/") or "://" in target:
+            return target
+        return _relative(target, entry)
+
+    def media_url(self, url: str, entry: Entry) -> str:
+        """A media URL as the page should use it (local when downloaded)."""
+        if self.media is not None:
+            local = self.media(url)
+            if local:
+                return self.ref(local, entry)
+        return url
+
+    def resolve(self, url: str, entry: Entry) -> str | None:
+        """The new reference for ``url``, or None to leave it unchanged."""
+        trail = ""
+        while url and url[-1] in ".,;:!?":
+            trail = url[-1] + trail
+            url = url[:-1]
+        if url.startswith("/"):
+            host = min(self.index.site_hosts, default="")
+            if not host:
+                return None
+            url = f"https://{host}{url}"
+        if _UPLOADS in url or ".files.wordpress.com/" in url:
+            if self.media is None:
+                return None
+            new = self.media_url(url, entry)
+            return new + trail if new != url else None
+        if not self.index.is_site_url(url):
+            return None
+        base, _, fragment = url.partition("#")
+        target = self.index.resolve(base)
+        if target is not None and target.post_type == "attachment" and target.attachment_url:
+            # An attachment page: point at the file itself.
+            return self.media_url(target.attachment_url, entry) + trail
+        if target is None or not target.url:
+            if _UPLOADS not in url and not re.search(r"/(feed|wp-admin|wp-login\.php|wp-json)\b", url):
+                self._unresolved(url, entry)
+            return None
+        return self.ref(target.url, entry) + (f"#{fragment}" if fragment else "") + trail
+
+    def _unresolved(self, url: str, entry: Entry) -> None:
+        if url in self._reported:
+            return
+        self._reported.add(url)
+        self.report.problem(
+            "WPC301", "warning",
+            f"link to {url} in {entry.path}: no published item of the export has that address; left as is",
+        )
+
+    def rewrite(self, text: str, entry: Entry) -> str:
+        """``text`` with every internal and media URL rewritten."""
+        if "://" not in text and "/" not in text:
+            return text
+        return _URL.sub(lambda m: self.resolve(m.group(), entry) or m.group(), text)

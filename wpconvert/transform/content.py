@@ -1,0 +1,140 @@
+"""The content pipeline: one post's raw WordPress HTML → Markdown.
+
+The stages run in WordPress's own order for ``the_content``:
+
+1. :func:`shortcodes.protect_code` — code shortcodes become fence tokens, before anything
+   can touch the code (SyntaxHighlighter runs at priority 7, before wpautop);
+2. block content → :func:`blocks.render_blocks`; classic content → :func:`wpautop`
+   (WordPress skips wpautop for posts with blocks);
+3. :func:`shortcodes.apply` — ``[caption]``, ``[gallery]``, ``[embed]`` …;
+4. oEmbed: a bare URL alone on a line or in a paragraph becomes a link to it, as
+   ``WP_Embed::autoembed()`` makes of a URL it cannot embed;
+5. ``<!--more-->`` splits off the summary (teaser) and disappears; ``<!--nextpage-->``
+   becomes a visible separator (see :data:`PAGE_BREAK`); every other HTML comment goes;
+6. :func:`html_to_markdown`;
+7. :meth:`TransformContext.restore` puts the protected code and raw HTML back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import shortcodes
+from .blocks import is_block_content, render_blocks
+from .context import TransformContext
+from .html2md import html_to_markdown
+from .shortcodes import ShortcodeRegistry
+from .wpautop import wpautop
+
+__all__ = ["PAGE_BREAK", "Rendered", "render"]
+
+PAGE_BREAK = "<!--nextpage-->\n\n* * *"
+"""What a ``<!--nextpage-->`` page break becomes in the Markdown: a thematic break (visible
+as a rule in every renderer) preceded by the original comment on its own line, invisible
+when rendered but left so that tools can still split the pages."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The Markdown of one post's content."""
+
+    markdown: str
+    """The full body."""
+    summary: str | None
+    """Markdown of the part before ``<!--more-->``; None when there is no more tag."""
+    pages: int
+    """1 + the number of ``<!--nextpage-->`` page breaks."""
+
+
+# WP_Embed::autoembed(): a URL alone on its line, or alone in its paragraph.
+_URL = r"https?://[^\s<>\"]+"
+_URL_LINE = re.compile(r"^([ \t]*)(" + _URL + r")([ \t]*)$", re.M | re.I)
+_URL_PARAGRAPH = re.compile(r"(<p(?: [^>]*)?>\s*)(" + _URL + r")(\s*</p>)", re.I)
+# The more tag may carry the link text: <!--more Read on…-->; only the first one counts.
+_MORE = re.compile(r"<!--more(.*?)?-->", re.S)
+_MORE_MARK = "WPCVTMORESPLITX"
+_NEXTPAGE = "<!--nextpage-->"
+# A page break at the very start is dropped (WordPress: setup_postdata()).
+_LEADING_NEXTPAGE = re.compile(r"\A\s*(?:<p>\s*)?<!--nextpage-->(?:\s*</p>)?")
+# An HTML comment, or a script/style/textarea, inside which "<!--" is text (old pages hide
+# script code from old browsers in one) and must stay.
+_COMMENT_OR_RAW = re.compile(r"<!--|<(script|style|textarea)\b", re.I)
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def _autoembed(text: str, ctx: TransformContext) -> str:
+    def link(m: re.Match[str]) -> str:
+        ctx.count("oembed")
+        url = m.group(2)
+        return f'{m.group(1)}<a href="{url}">{url}</a>{m.group(3)}'
+
+    if "http" not in text:
+        return text
+    return _URL_PARAGRAPH.sub(link, _URL_LINE.sub(link, text))
+
+
+def _drop_comments(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    while (m := _COMMENT_OR_RAW.search(text, pos)) is not None:
+        if m.group(1):  # keep the element whole
+            close = re.search(r"</" + m.group(1) + r"\s*>", text[m.end() :], re.I)
+            end = m.end() + close.end() if close else len(text)
+            out.append(text[pos:end])
+        else:
+            close_at = text.find("-->", m.end())
+            end = close_at + 3 if close_at >= 0 else len(text)  # unclosed: the rest is comment
+            out.append(text[pos : m.start()])
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _split_more(md: str) -> tuple[str, str | None]:
+    """(body without the marker, Markdown before it) — summary None without a marker."""
+    at = md.find(_MORE_MARK)
+    if at < 0:
+        return md, None
+    left, right = md[:at].rstrip(" \t"), md[at + len(_MORE_MARK) :].lstrip(" \t")
+    joint = "" if not left or not right or left.endswith("\n") or right.startswith("\n") else " "
+    summary_lines = left.rstrip().split("\n")
+    while summary_lines and not summary_lines[-1].strip(" >"):
+        summary_lines.pop()  # the quote prefix the marker stood after
+    summary = "\n".join(summary_lines)
+    body = _BLANK_RUN.sub("\n\n", left + joint + right).strip("\n")
+    return (body + "\n" if body else ""), (summary + "\n" if summary else "")
+
+
+def render(html: str, ctx: TransformContext, registry: ShortcodeRegistry | None = None) -> Rendered:
+    """Convert one post's content (raw WordPress HTML) to Markdown.
+
+    ``registry`` overrides the default shortcode handlers. Counters of what was seen go to
+    ``ctx.stats``. No block comment and no handled shortcode is left in the output (text
+    inside code listings is kept as written).
+    """
+    text = shortcodes.protect_code(html, ctx)
+    text = render_blocks(text, ctx) if is_block_content(text) else wpautop(text)
+    text = shortcodes.apply(text, ctx, registry)
+    text = _autoembed(text, ctx)
+
+    has_more = False
+    if "<!--" in text:
+        more = _MORE.search(text)
+        if more is not None:
+            has_more = True
+            text = text[: more.start()] + _MORE_MARK + text[more.end() :]
+        text = _LEADING_NEXTPAGE.sub("", text)
+    pages = 1 + text.count(_NEXTPAGE)
+    if pages > 1:
+        text = text.replace(_NEXTPAGE, f"\n<p>{ctx.protect(PAGE_BREAK)}</p>\n")
+    if "<!--" in text:
+        text = _drop_comments(text)
+
+    md = html_to_markdown(text, ctx)
+    summary: str | None = None
+    if has_more:
+        md, summary = _split_more(md)
+        if summary is not None:
+            summary = ctx.restore(summary)
+    return Rendered(markdown=ctx.restore(md), summary=summary, pages=pages)

@@ -1,0 +1,556 @@
+"""WordPress shortcodes: a parser with WordPress's rules, a handler registry, built-ins.
+
+Two entry points, run at two points of the content pipeline:
+
+* :func:`protect_code` runs first, on the raw post, before wpautop: code shortcodes (``[code]``,
+  ``[sourcecode]``, ``[python]`` …, as SyntaxHighlighter Evolved and WordPress.com define them) become
+  fenced-code tokens, so that neither wpautop nor html2text touches the code. SyntaxHighlighter does the same on
+  a site: it runs at ``the_content`` priority 7, before wpautop (10) and ``do_shortcode`` (11).
+* :func:`apply` runs on the paragraphed HTML, like ``do_shortcode``: each registered shortcode is replaced by
+  its handler's HTML (or a protected token); unknown ones are counted and kept verbatim or stripped
+  (``ctx.shortcode_mode``).
+
+The matching follows ``get_shortcode_regex()``, ``shortcode_parse_atts()`` and ``do_shortcode_tag()``
+(wp-includes/shortcodes.php): ``[[x]]`` escapes, an enclosing shortcode ends at the first ``[/x]`` (shortcodes
+of one name do not nest, so in ``[x] a [x]b[/x]`` the first ``[x]`` encloses `` a [x]b``), and handlers process
+inner content themselves with :func:`do_shortcode`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from wpconvert.transform.context import AttachmentRef, TransformContext
+
+__all__ = [
+    "CODE_SHORTCODES", "DEFAULT_REGISTRY", "Handler", "Shortcode", "ShortcodeRegistry",
+    "apply", "do_shortcode", "parse_attrs", "protect_code", "register",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcode:
+    """One parsed shortcode.
+
+    ``attrs`` holds the named attributes (names lowercased, values unescaped like PHP's ``stripcslashes``);
+    ``positional`` the unnamed ones in order (``[youtube URL]``, and the ``=URL`` of the WordPress.com form
+    ``[youtube=URL]``). ``content`` is the text between opening and closing tag, or ``None`` for a self-closing
+    or unclosed one. ``raw`` is the shortcode's source text.
+    """
+
+    name: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    positional: tuple[str, ...] = ()
+    content: str | None = None
+    raw: str = ""
+
+    def value(self, *names: str) -> str:
+        """The first non-empty named attribute, else the first positional one without the ``=``/quotes of
+        WordPress.com's ``[youtube=URL]`` and ``[sourcecode="css"]`` forms."""
+        for name in names:
+            if self.attrs.get(name, "").strip():
+                return self.attrs[name].strip()
+        if self.positional:
+            return self.positional[0].lstrip("=").strip("\"'").strip()
+        return ""
+
+
+Handler = Callable[[Shortcode, TransformContext], str]
+"""Turns a shortcode into HTML, or into a token from ``ctx.protect``/``ctx.fence``."""
+
+# -- attributes: shortcode_parse_atts() ---------------------------------------------------
+
+_ATTS = re.compile(
+    r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
+    r"""|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)|"([^"]*)"(?:\s|$)|'([^']*)'(?:\s|$)|(\S+)(?:\s|$)""",
+    re.ASCII,
+)
+# A value holding "<" must be balanced tags, or WordPress empties it.
+_BALANCED_HTML = re.compile(r"[^<]*+(?:<[^>]*+>[^<]*+)*+")
+_CSLASH = re.compile(rb"\\(?:x([0-9A-Fa-f]{1,2})|([0-7]{1,3})|(.))", re.DOTALL)
+_CSLASH_MAP = dict(zip(b"ntravbf", b"\n\t\r\a\v\b\f", strict=True))
+
+
+def _stripcslashes(value: str) -> str:
+    # PHP's stripcslashes(): C escapes (\n, \x41, \101) become bytes, "\c" becomes "c".
+    if "\\" not in value:
+        return value
+
+    def one(m: re.Match[bytes]) -> bytes:
+        if m.group(1) is not None:
+            return bytes([int(m.group(1), 16)])
+        if m.group(2) is not None:
+            return bytes([int(m.group(2), 8) & 0xFF])
+        char = m.group(3)[0]
+        return bytes([_CSLASH_MAP.get(char, char)])
+
+    return _CSLASH.sub(one, value.encode("utf-8")).decode("utf-8", errors="replace")
+
+
+def parse_attrs(text: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Parse a shortcode's attribute text as WordPress's ``shortcode_parse_atts`` does.
+
+    Returns the named attributes (``a="x"``, ``a='x'``, ``a=x``; names lowercased) and the positional ones
+    (``"x"``, ``'x'``, ``x``). No-break and zero-width spaces count as spaces (the visual editor inserts them).
+    """
+    text = text.replace("\xa0", " ").replace("\u200b", " ")
+    attrs: dict[str, str] = {}
+    positional: list[str] = []
+    for m in _ATTS.finditer(text):
+        g = m.groups()
+        if g[0] or g[2] or g[4]:  # name="value", name='value', name=value
+            key, val = (g[0], g[1]) if g[0] else (g[2], g[3]) if g[2] else (g[4], g[5])
+            attrs[str(key).lower()] = _stripcslashes(str(val))
+        elif (value := g[6] or g[7] or g[8]) is not None:  # "value", 'value', value ("" is dropped)
+            positional.append(_stripcslashes(value))
+    for key, val in attrs.items():
+        if "<" in val and not _BALANCED_HTML.fullmatch(val):
+            attrs[key] = ""
+    positional = ["" if "<" in v and not _BALANCED_HTML.fullmatch(v) else v for v in positional]
+    return attrs, tuple(positional)
+
+
+# -- matching: get_shortcode_regex() ------------------------------------------------------
+
+
+# One match of get_shortcode_regex(): ``left``/``right`` are the extra brackets of an escaped [[x]]; ``opening``
+# is the opening tag (with ``left``); ``content`` is None without a closing tag.
+class _Tag(NamedTuple):
+    whole: str
+    left: str
+    name: str
+    atts: str
+    content: str | None
+    right: str
+    opening: str
+
+
+_CLOSING_TAG = re.compile(r"\[/([^\[\]]+)\]")
+
+
+def _opener(names: str) -> re.Pattern[str]:
+    return re.compile(r"\[(\[?)(" + names + ")", re.ASCII)
+
+
+def _scan(text: str, opener: re.Pattern[str], replace: Callable[[_Tag], str]) -> str:
+    """Replace each shortcode that ``opener`` starts, as ``preg_replace_callback(get_shortcode_regex())`` would.
+
+    WordPress's regex finds the end of an enclosing shortcode by scanning ahead for ``[/name]``, so every
+    unclosed ``[x]`` costs a scan to the end of the text (quadratic). The same matches are found here with
+    one index of all closing tags: the attribute text runs to the first ``]`` (a ``/`` just before it makes
+    the tag self-closing), and the content to the first ``[/name]`` after the opening tag, if any.
+    """
+    out: list[str] = []
+    done = 0
+    closings: dict[str, list[int]] | None = None
+    m = opener.search(text)
+    while m is not None:
+        start, name = m.start(), m.group(2)
+        bracket = text.find("]", m.end())
+        if bracket < 0:  # No "]" left: no later shortcode can be complete either.
+            break
+        atts, end, content = text[m.end() : bracket], bracket + 1, None
+        if atts.endswith("/"):
+            atts = atts[:-1]
+        else:
+            if closings is None:
+                closings = {}
+                for c in _CLOSING_TAG.finditer(text):
+                    closings.setdefault(c.group(1), []).append(c.start())
+            positions = closings.get(name, ())
+            i = bisect_left(positions, end)
+            if i < len(positions):
+                content, end = text[end : positions[i]], positions[i] + len(name) + 3
+        right = "]" if text.startswith("]", end) else ""
+        end += len(right)
+        out.append(text[done:start])
+        out.append(replace(_Tag(text[start:end], m.group(1), name, atts, content, right, text[start : bracket + 1])))
+        done = end
+        m = opener.search(text, end)
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _alternation(names: Iterable[str]) -> str:
+    # Longest first, so that a registered "gal" does not cut "gallery" short.
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+# An unregistered name: a letter first (so "[1]" footnotes and "[ ]" are never shortcodes) and then a character
+# that can follow a shortcode name ("[Update: …]" is prose).
+_UNKNOWN_NAME = r"[A-Za-z][A-Za-z0-9_-]*(?=[\s\]=]|/\])"
+_INVALID_NAME = re.compile(r"[<>&/\[\]\x00-\x20=]")
+
+# Brackets inside HTML tags and comments are hidden while matching, as WordPress's do_shortcodes_in_html_tags()
+# does, so that "<a href='?a[b]=1'>" is no shortcode.
+_HTML_ELEMENT = re.compile(
+    r"<(?:(?=!--)!(?:-(?!->)[^-]*+)*+(?:-->)?"
+    r"|(?=!\[CDATA\[)!\[CDATA\[[^\]]*+(?:\](?!\]>)[^\]]*+)*+(?:\]\]>)?|[^>]*>?)"
+)
+_HIDE = str.maketrans("[]", "\ue000\ue001")
+_UNHIDE = str.maketrans("\ue000\ue001", "[]")
+
+
+def _hide_brackets_in_tags(text: str) -> str:
+    return _HTML_ELEMENT.sub(lambda m: m.group(0).translate(_HIDE), text)
+
+
+_ACTIVE: ContextVar[ShortcodeRegistry | None] = ContextVar("wpconvert_shortcodes", default=None)
+
+
+class ShortcodeRegistry:
+    """A set of shortcode handlers by name (WordPress's ``$shortcode_tags``)."""
+
+    def __init__(self, handlers: Mapping[str, Handler] | None = None) -> None:
+        self._handlers: dict[str, Handler] = {}
+        self._opener: re.Pattern[str] | None = None
+        for name, handler in (handlers or {}).items():
+            self.register(name, handler)
+
+    def register(self, name: str, handler: Handler) -> None:
+        """Add or replace the handler of shortcode ``name`` (case-sensitive, as in WordPress).
+
+        Raises :class:`ValueError` for names WordPress's ``add_shortcode`` rejects (empty, or holding
+        ``<>&/[]=``, spaces or control characters).
+        """
+        if not name or _INVALID_NAME.search(name):
+            raise ValueError(f"invalid shortcode name: {name!r}")
+        self._handlers[name] = handler
+        self._opener = None
+
+    def unregister(self, name: str) -> None:
+        """Remove shortcode ``name`` (no error when absent)."""
+        self._handlers.pop(name, None)
+        self._opener = None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._handlers
+
+    def names(self) -> frozenset[str]:
+        """The registered names (for :func:`~wpconvert.transform.wpautop.wpautop`)."""
+        return frozenset(self._handlers)
+
+    def copy(self) -> ShortcodeRegistry:
+        """A new registry with the same handlers, to extend without touching this one."""
+        return ShortcodeRegistry(self._handlers)
+
+    def apply(self, text: str, ctx: TransformContext) -> str:
+        """Run the shortcodes in ``text``; see the module function :func:`apply`."""
+        if "[" not in text:
+            return text
+        hide = "<" in text and "\ue000" not in text and "\ue001" not in text
+        if hide:
+            text = _hide_brackets_in_tags(text)
+        token = _ACTIVE.set(self)
+        try:
+            text = self.run(text, ctx)
+        finally:
+            _ACTIVE.reset(token)
+        return text.translate(_UNHIDE) if hide else text
+
+    def run(self, text: str, ctx: TransformContext) -> str:
+        """One ``do_shortcode`` pass, without the bracket hiding that :meth:`apply` adds."""
+        if "[" not in text:
+            return text
+        if self._opener is None:
+            known = _alternation(self._handlers)
+            self._opener = _opener(f"(?:{known})(?![\\w-])|{_UNKNOWN_NAME}" if known else _UNKNOWN_NAME)
+        return _scan(text, self._opener, lambda tag: self._one(tag, ctx))
+
+    def _one(self, tag: _Tag, ctx: TransformContext) -> str:
+        handler = self._handlers.get(tag.name)
+        strip = ctx.shortcode_mode == "strip"
+        if tag.left == "[" and tag.right == "]":
+            # [[x]] is the escape for a literal [x]. An unknown one stays as written in "keep" mode (it was plain
+            # text to WordPress too, unless a lost plugin registered it).
+            return tag.whole[1:-1] if handler is not None or strip else tag.whole
+        if handler is None:
+            ctx.count("shortcode-unknown:" + tag.name)
+            inner = self.run(tag.content, ctx) if tag.content else ""
+            if strip:
+                return tag.left + inner + tag.right
+            if tag.content is None:
+                return tag.whole
+            # Registered shortcodes inside an unknown one still run, as on WordPress.
+            return f"{tag.opening}{inner}[/{tag.name}]{tag.right}"
+        attrs, positional = parse_attrs(tag.atts)
+        raw = tag.whole[len(tag.left) : len(tag.whole) - len(tag.right)]
+        ctx.count("shortcode:" + tag.name)
+        return tag.left + handler(Shortcode(tag.name, attrs, positional, tag.content, raw), ctx) + tag.right
+
+
+DEFAULT_REGISTRY = ShortcodeRegistry()
+"""The registry :func:`apply` uses by default, holding the built-in handlers."""
+
+
+def register(name: str, handler: Handler) -> None:
+    """Register ``handler`` for shortcode ``name`` in :data:`DEFAULT_REGISTRY`."""
+    DEFAULT_REGISTRY.register(name, handler)
+
+
+def apply(text: str, ctx: TransformContext, registry: ShortcodeRegistry | None = None) -> str:
+    """Expand the shortcodes of ``text`` (HTML, after wpautop or block rendering).
+
+    Registered shortcodes are replaced by their handler's output and counted as ``shortcode:NAME``; ``[[x]]``
+    gives a literal ``[x]``. Unknown ones (a name that starts with a letter) are counted as
+    ``shortcode-unknown:NAME`` and kept verbatim (``ctx.shortcode_mode == "keep"``) or removed, keeping their
+    inner content (``"strip"``). Brackets inside HTML tags and comments are left alone.
+    """
+    return (registry or DEFAULT_REGISTRY).apply(text, ctx)
+
+
+def do_shortcode(text: str, ctx: TransformContext) -> str:
+    """Run the shortcodes of ``text`` with the registry currently applying.
+
+    For handlers that process their enclosed content, like WordPress's ``do_shortcode($content)``; outside
+    :func:`apply` it uses :data:`DEFAULT_REGISTRY`.
+    """
+    return (_ACTIVE.get() or DEFAULT_REGISTRY).run(text, ctx)
+
+
+# -- code shortcodes ----------------------------------------------------------------------
+
+# SyntaxHighlighter Evolved's brush aliases, each also a shortcode ([php]…[/php]), except "latex" and "r", which
+# it leaves out; WordPress.com's [code]/[sourcecode] are the same.
+_LANGUAGE_TAGS = frozenset(
+    "as3 actionscript3 bash shell coldfusion cf clojure clj cpp c c-sharp csharp css delphi pas pascal diff patch"
+    " erl erlang fsharp groovy java jfx javafx js jscript javascript tex matlab objc obj-c perl pl php plain text"
+    " ps powershell py python splus rails rb ror ruby scala sql vb vbnet xml xhtml xslt html".split()
+)
+CODE_SHORTCODES = frozenset({"code", "sourcecode", "source"}) | _LANGUAGE_TAGS
+"""Shortcodes whose enclosed text is a code listing (handled by :func:`protect_code`)."""
+
+_CODE_OPENER = _opener(f"(?:{_alternation(CODE_SHORTCODES)})(?![\\w-])")
+_QUOTED_VALUE = re.compile(r"""=(["'])(.*?)\1""")
+
+
+def _code_language(sc: Shortcode) -> str:
+    if sc.name in _LANGUAGE_TAGS:
+        return sc.name
+    if sc.positional:
+        # SyntaxHighlighter's attributefix(): [code="css"], [code='css'] and [code=css].
+        first = sc.positional[0]
+        quoted = _QUOTED_VALUE.search(first)
+        return (quoted.group(2) if quoted else first.lstrip("=")).lower()
+    return (sc.attrs.get("language") or sc.attrs.get("lang") or "").strip().lower()
+
+
+def protect_code(text: str, ctx: TransformContext, *, decode_entities: bool = False) -> str:
+    """Replace each code shortcode by a fenced-code token on a block of its own.
+
+    Run on the raw post, before wpautop. The code is kept verbatim (``<``, ``&``, indentation, blank lines,
+    backticks), except that ``\\r\\n`` becomes ``\\n`` and one newline right after the opening tag and one right
+    before the closing tag are dropped. The language is the tag name (``[python]``), else
+    ``language=``/``lang=`` or the ``[code="css"]`` form, lowercased; none gives a fence without one. Only
+    enclosing shortcodes with content are converted: a lone ``[code]`` or ``[c]`` (SyntaxHighlighter would print
+    nothing) stays as text. ``[[code]…[/code]]`` becomes a literal ``[code]…[/code]`` (its brackets as ``&#91;``
+    so no later pass reads them).
+
+    ``decode_entities``: pass true when the post has the meta ``_syntaxhighlighter_encoded`` (SyntaxHighlighter
+    2+ stores the code HTML-escaped, ``&lt;``, and shows it decoded). Like the plugin, code that holds a ``<``
+    or ``>`` is then still taken literally.
+    """
+    if "[" not in text:
+        return text
+
+    def one(tag: _Tag) -> str:
+        if tag.left == "[" and tag.right == "]":
+            inner = tag.whole[1:-1]
+            close = inner.rfind("[/")
+            if close > 0:
+                inner = inner[:close] + "&#91;" + inner[close + 1 :]
+            return "&#91;" + inner[1:]
+        if not tag.content:
+            return tag.whole
+        attrs, positional = parse_attrs(tag.atts)
+        code = tag.content.replace("\r\n", "\n").replace("\r", "\n")
+        code = code[1:] if code.startswith("\n") else code
+        code = code[:-1] if code.endswith("\n") else code
+        if decode_entities and "<" not in code and ">" not in code:
+            code = html.unescape(code)
+        ctx.count("shortcode:" + tag.name)
+        language = _code_language(Shortcode(tag.name, attrs, positional, tag.content))
+        return f"{tag.left}\n\n{ctx.fence(code, language)}\n\n{tag.right}"
+
+    return _scan(text, _CODE_OPENER, one)
+
+
+# -- HTML helpers -------------------------------------------------------------------------
+
+# "&" that does not start an entity; existing entities are kept, not double-escaped.
+_BARE_AMP = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);)")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _text(value: str) -> str:
+    return _BARE_AMP.sub("&amp;", value).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    return _text(value).replace('"', "&quot;")
+
+
+def _plain(fragment: str) -> str:
+    # Visible text of an HTML fragment, for an alt attribute.
+    return " ".join(html.unescape(_TAG.sub("", fragment)).split())
+
+
+def _link(url: str, text: str | None = None) -> str:
+    return f'<p><a href="{_attr(url)}">{_text(text if text is not None else url)}</a></p>'
+
+
+def _ids(value: str) -> list[int]:
+    # wp_parse_id_list(): comma- or space-separated, absolute integers.
+    return [abs(int(v)) for v in re.split(r"[\s,]+", value) if re.fullmatch(r"-?\d+", v)]
+
+
+def _image(ref: AttachmentRef, link_to_file: bool) -> str:
+    img = f'<img src="{_attr(ref.url)}" alt="{_attr(ref.alt)}" />'
+    img = f'<a href="{_attr(ref.url)}">{img}</a>' if link_to_file else img
+    caption = f"<br />\n<em>{ref.caption.strip()}</em>" if ref.caption.strip() else ""
+    return f"<p>{img}{caption}</p>"
+
+
+# -- built-in handlers --------------------------------------------------------------------
+
+_CAPTION_SPLIT = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.I | re.S)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_ALT_ATTR = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_LEADING_BREAKS = re.compile(r"^(?:\s|<br\s*/?>)+", re.I)
+
+
+def _with_alt(fragment: str, alt: str) -> str:
+    # Give the image an alt text when it has none (Markdown's ![alt](src)).
+    def fix(m: re.Match[str]) -> str:
+        tag = m.group(0)
+        found = _ALT_ATTR.search(tag)
+        if not alt or (found and "".join(g or "" for g in found.groups()).strip()):
+            return tag
+        new = f' alt="{_attr(alt)}"'
+        return tag[: found.start()] + new + tag[found.end() :] if found else tag[:4] + new + tag[4:]
+
+    return _IMG_TAG.sub(fix, fragment, count=1)
+
+
+def _caption(sc: Shortcode, ctx: TransformContext) -> str:
+    """``[caption]``/``[wp_caption]`` (img_caption_shortcode): the image, then the caption.
+
+    Rendered as ``<p>IMAGE<br /><em>CAPTION</em></p>``, which html2text turns into the image (or linked image)
+    with the caption in italics on the next line; ``<figure>`` and ``<figcaption>`` would be glued together. An
+    image without alt text gets the attachment's alt (from ``id="attachment_N"``) or the caption's text. Unlike
+    WordPress, a missing ``width`` does not drop the caption.
+    """
+    content = sc.content or ""
+    caption = sc.attrs.get("caption", "")
+    if not caption:  # New style: the caption is the text after the image.
+        found = _CAPTION_SPLIT.search(content)
+        if found:
+            content, caption = found.group(1), found.group(2).strip()
+    caption = _LEADING_BREAKS.sub("", caption).strip()
+    image = do_shortcode(content, ctx).strip()
+    ref_id = re.fullmatch(r"attachment_(\d+)", sc.attrs.get("id", "").strip())
+    ref = ctx.attachments.get(int(ref_id.group(1))) if ref_id else None
+    image = _with_alt(image, (ref.alt if ref else "") or _plain(caption))
+    return f"<p>{image}<br />\n<em>{caption}</em></p>" if caption else image
+
+
+def _attachments(sc: Shortcode, ctx: TransformContext) -> list[AttachmentRef]:
+    # The attachments of ids="1,2" (or include=), counting "<name>-missing" per absent id. Without ids WordPress
+    # lists the post's attached files, which cannot be known here: counted "<name>-unresolved".
+    ids = _ids(sc.attrs.get("ids") or sc.attrs.get("include", ""))
+    if not ids:
+        ctx.count(sc.name + "-unresolved")
+    refs = [ctx.attachments[i] for i in ids if i in ctx.attachments]
+    if len(refs) < len(ids):
+        ctx.count(sc.name + "-missing", len(ids) - len(refs))
+    return refs
+
+
+def _gallery(sc: Shortcode, ctx: TransformContext) -> str:
+    """``[gallery ids="1,2"]`` (or ``include=``): each image of ``ctx.attachments`` in a paragraph, with its
+    caption; ``link="file"`` links it to its file. Absent ids are counted as ``gallery-missing``, a gallery
+    without ids as ``gallery-unresolved``."""
+    return "\n".join(_image(ref, sc.attrs.get("link") == "file") for ref in _attachments(sc, ctx))
+
+
+def _playlist(sc: Shortcode, ctx: TransformContext) -> str:
+    """``[playlist ids="1,2"]``: a list of links to the files (absent ids: ``playlist-missing``)."""
+    items = [
+        f'<li><a href="{_attr(ref.url)}">{_text(ref.title.strip() or ref.url.rstrip("/").rsplit("/", 1)[-1])}</a></li>'
+        for ref in _attachments(sc, ctx)
+    ]
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def _embed(sc: Shortcode, ctx: TransformContext) -> str:
+    """``[embed]URL[/embed]``: a link to the URL."""
+    url = html.unescape((sc.content or "").strip() or sc.value("url", "src"))
+    return _link(url) if url else ""
+
+
+# Sizing and player options of WordPress.com's [youtube=URL&w=640&h=385] form.
+_YOUTUBE_OPTIONS = frozenset("w h hd fs rel showsearch showinfo iv_load_policy autohide wmode theme color".split())
+_YOUTUBE_ID = re.compile(r"[\w-]{11}", re.ASCII)
+
+
+def _youtube(sc: Shortcode, ctx: TransformContext) -> str:
+    """``[youtube URL]``, ``[youtube=URL]`` or ``[youtube ID]``: a link to the video."""
+    url = html.unescape(sc.value("url", "src") or (sc.content or "").strip())
+    if not url:
+        return ""
+    if _YOUTUBE_ID.fullmatch(url):
+        return _link("https://www.youtube.com/watch?v=" + url)
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in query if k not in _YOUTUBE_OPTIONS]
+    if len(kept) != len(query):
+        url = urlunsplit(parts._replace(query=urlencode(kept)))
+    return _link(url)
+
+
+def _vimeo(sc: Shortcode, ctx: TransformContext) -> str:
+    """``[vimeo 123]``, ``[vimeo id=123]`` or ``[vimeo URL]``: a link to the video."""
+    url = html.unescape(sc.value("id", "url", "src") or (sc.content or "").strip())
+    if url.isdigit():
+        url = "https://vimeo.com/" + url
+    return _link(url) if url else ""
+
+
+def _media(kind: str, formats: tuple[str, ...]) -> Handler:
+    def handler(sc: Shortcode, ctx: TransformContext) -> str:
+        sources = [sc.attrs[f].strip() for f in ("src", *formats) if sc.attrs.get(f, "").strip()]
+        if not sources:
+            # WordPress.com's [audio URL|titles=…]; or a URL as the enclosed content.
+            first = sc.value().split("|", 1)[0] or (sc.content or "").strip()
+            sources = [first] if first and "<" not in first else []
+        if not sources:
+            ctx.count("media-unresolved:" + kind)
+            return ""
+        sources = list(dict.fromkeys(s.translate(_UNHIDE) for s in sources))
+        poster = sc.attrs.get("poster", "").strip() if kind == "video" else ""
+        extra = f' poster="{_attr(poster)}"' if poster else ""
+        if len(sources) == 1:
+            element = f'<{kind} controls src="{_attr(sources[0])}"{extra}></{kind}>'
+        else:
+            inner = "".join(f'<source src="{_attr(s)}" />' for s in sources)
+            element = f"<{kind} controls{extra}>{inner}</{kind}>"
+        return f"<p>{ctx.protect(element)}</p>"
+
+    handler.__doc__ = f"``[{kind}]``: an HTML5 ``<{kind} controls>``, kept as raw HTML."
+    return handler
+
+
+for _name, _handler in {
+    "caption": _caption, "wp_caption": _caption, "gallery": _gallery, "playlist": _playlist, "embed": _embed,
+    "youtube": _youtube, "vimeo": _vimeo, "video": _media("video", ("mp4", "m4v", "webm", "ogv", "wmv", "flv")),
+    "audio": _media("audio", ("mp3", "ogg", "flac", "m4a", "wav", "wma")),
+}.items():
+    register(_name, _handler)
+

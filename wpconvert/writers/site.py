@@ -1,0 +1,266 @@
+"""What Markdown, Hugo and Jekyll output share: one page per published item.
+
+:class:`SiteWriter` plans every item's location in a first pass (the site index), then
+writes each item as front matter plus a Markdown body, with internal links and media URLs
+rewritten. Subclasses decide where items live (:meth:`desired_path`, :meth:`url_for`), what
+the front matter says (:meth:`front_matter`) and what else the site needs (:meth:`close`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+from typing import Any, ClassVar
+
+from .. import policy
+from ..frontmatter import front_matter
+from ..index import Entry, SiteIndex
+from ..links import LinkRewriter
+from ..model import Comment, Item
+from ..paths import safe_segment, slugify
+from ..transform.content import Rendered, render
+from ..transform.context import TransformContext
+from . import Writer
+
+# Taxonomies with a front matter key of their own; any other becomes a key named after it.
+_BUILTIN_TAXONOMIES = {"category": "categories", "post_tag": "tags"}
+_SKIP_TAXONOMIES = frozenset(("nav_menu", "post_format", "link_category"))
+
+
+def iso_date(local: str | None, gmt: str | None) -> dt.datetime | None:
+    """A post date as a datetime: from the GMT date (UTC-aware) or else the local one."""
+    for value, tz in ((gmt, dt.UTC), (local, None)):
+        if value:
+            try:
+                return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz)
+            except ValueError:
+                continue
+    return None
+
+
+class SiteWriter(Writer):
+    """Base of the page-per-item writers."""
+
+    needs_index: ClassVar[bool] = True
+    extension: ClassVar[str] = ".md"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.index: SiteIndex | None = None
+        self.links: LinkRewriter | None = None
+
+    # -- planning (first pass) ------------------------------------------------------------
+    def base_name(self, entry: Entry) -> str:
+        """The item's file or folder name: its decoded slug, else its title slugified."""
+        name = entry.slug or slugify(entry.title) or f"{entry.post_type}-{entry.id or entry.seq}"
+        return safe_segment(name, max_bytes=200, fallback=f"{entry.post_type}-{entry.id or entry.seq}")
+
+    def section(self, entry: Entry) -> str:
+        """The folder of a post type ("" for none)."""
+        if not self.ctx.options.group_by_type:
+            return ""
+        return {"post": "posts", "page": "pages"}.get(entry.post_type, safe_segment(entry.post_type))
+
+    def desired_path(self, entry: Entry, index: SiteIndex) -> PurePosixPath:
+        """Where an item would like to live (relative), before collisions are resolved."""
+        opts = self.ctx.options
+        parts: list[str] = []
+        section = self.section(entry)
+        if section:
+            parts.append(section)
+        if entry.post_type == "page":
+            parts.extend(self.parent_names(entry, index))
+        elif entry.date and opts.date_folders != "none":
+            parts.append(entry.date[:4])
+            if opts.date_folders == "year/month":
+                parts.append(entry.date[5:7])
+        name = self.base_name(entry)
+        if opts.date_prefix and entry.date and entry.post_type != "page":
+            name = f"{entry.date[:10]}-{name}"
+        if opts.layout == "folder":
+            return PurePosixPath(*parts, name, "index" + self.extension)
+        return PurePosixPath(*parts, name + self.extension)
+
+    def parent_names(self, entry: Entry, index: SiteIndex) -> list[str]:
+        """Names of a page's ancestor pages, outermost first (cycles cut)."""
+        names: list[str] = []
+        seen = {entry.id}
+        parent = entry.parent
+        while parent and parent not in seen and len(names) < 20:
+            seen.add(parent)
+            p = index.by_id(parent)
+            if p is None or p.post_type != entry.post_type:
+                break
+            names.append(self.base_name(p))
+            parent = p.parent
+        return list(reversed(names))
+
+    def url_for(self, path: PurePosixPath, entry: Entry) -> str:
+        """The URL (or relative reference) links to this item use."""
+        return path.as_posix()
+
+    def plan(self, index: SiteIndex) -> None:
+        """Give every published item its unique path (called after the first pass)."""
+        tree = self.ctx.tree
+        for entry in list(index.to_publish()):
+            desired = self.desired_path(entry, index)
+            if self.ctx.options.layout == "folder" or desired.name.startswith("index."):
+                folder = tree.allocator.allocate_dir(desired.parent)
+                path = folder / desired.name
+            else:
+                path = tree.allocate(desired)
+            index.set_location(entry.seq, path.as_posix(), self.url_for(path, entry))
+        index.finish()
+        self.index = index
+        self.links = LinkRewriter(index, self.ctx.report)
+
+    # -- writing (second pass) ------------------------------------------------------------
+    def write(self, items: Iterable[Item]) -> None:
+        assert self.index is not None, "plan() runs before write()"
+        for item in items:
+            entry = self.index.at(self.ctx.seq)
+            if entry is None or not entry.path:
+                continue
+            self.write_item(item, entry)
+
+    def render_item(self, item: Item, entry: Entry) -> tuple[Rendered, TransformContext]:
+        """The item's content as Markdown, with its links and media rewritten."""
+        assert self.index is not None and self.links is not None
+        tctx = TransformContext(attachments=self.index.attachments(), shortcode_mode=self.ctx.options.shortcodes)
+        rendered = render(item.content, tctx)
+        body = self.links.rewrite(rendered.markdown, entry)
+        summary = self.links.rewrite(rendered.summary, entry) if rendered.summary else None
+        for key, n in tctx.stats.items():
+            self.ctx.report.counts[key] += n
+        return Rendered(body, summary, rendered.pages), tctx
+
+    def write_item(self, item: Item, entry: Entry) -> None:
+        """Write one item's page (and its comments where they go elsewhere)."""
+        rendered, _ = self.render_item(item, entry)
+        data = self.front_matter(item, entry, rendered)
+        comments = self.comment_tree(item, entry)
+        if comments:
+            self.place_comments(item, entry, comments, data)
+        body = rendered.markdown
+        self.ctx.tree.write(entry.path, front_matter(data, body if body.endswith("\n") or not body else body + "\n"))
+        self.ctx.report.written(item, entry.path)
+
+    def place_comments(self, item: Item, entry: Entry, comments: list[dict[str, Any]], data: dict[str, Any]) -> None:
+        """Put the comment thread in the front matter or in a sidecar file beside the page."""
+        if self.ctx.options.comments == "front-matter":
+            data["comments"] = comments
+            return
+        from ..frontmatter import dump
+
+        side = PurePosixPath(entry.path)
+        side = side.with_name(side.stem + ".comments.yaml")
+        self.ctx.tree.write(side, dump(comments))
+
+    # -- front matter ---------------------------------------------------------------------
+    def taxonomies(self, item: Item) -> dict[str, list[str]]:
+        """Term names by front matter key: categories, tags, and custom taxonomies."""
+        out: dict[str, list[str]] = {}
+        for t in item.terms:
+            kind = t.kind
+            if kind in _SKIP_TAXONOMIES:
+                continue
+            key = _BUILTIN_TAXONOMIES.get(kind, kind)
+            names = out.setdefault(key, [])
+            if t.name not in names:
+                names.append(t.name)
+        return out
+
+    def post_format(self, item: Item) -> str | None:
+        """The post format (aside, gallery, …) from the post_format taxonomy."""
+        for t in item.terms:
+            if t.kind == "post_format":
+                return t.slug.removeprefix("post-format-")
+        return None
+
+    def featured_image(self, item: Item, entry: Entry) -> str | None:
+        """The featured image (``_thumbnail_id``) as a URL or local path."""
+        thumb = item.meta_value("_thumbnail_id")
+        if not thumb or not thumb.strip().isdigit() or self.index is None or self.links is None:
+            return None
+        ref = self.index.attachments().get(int(thumb.strip()))
+        if ref is None or not ref.url:
+            return None
+        return self.links.media_url(ref.url, entry)
+
+    def summary(self, item: Item, rendered: Rendered) -> str | None:
+        """The excerpt (as Markdown), else the part before ``<!--more-->``."""
+        if item.excerpt.strip():
+            return render(item.excerpt, TransformContext()).markdown.strip() or None
+        return rendered.summary.strip() if rendered.summary else None
+
+    def front_matter(self, item: Item, entry: Entry, rendered: Rendered) -> dict[str, Any]:
+        """The front matter for the Markdown format (subclasses adapt it)."""
+        data: dict[str, Any] = {"title": item.title}
+        date = iso_date(item.date, item.date_gmt)
+        if date:
+            data["date"] = date
+        lastmod = iso_date(item.modified, item.modified_gmt)
+        if lastmod and lastmod != date:
+            data["lastmod"] = lastmod
+        data["slug"] = PurePosixPath(entry.path).stem if entry.path.endswith(self.extension) and \
+            not entry.path.endswith("/index" + self.extension) else PurePosixPath(entry.path).parent.name
+        data["author"] = policy.author_name(self.ctx.site, item.creator)
+        data.update(self.taxonomies(item))
+        fmt = self.post_format(item)
+        if fmt:
+            data["format"] = fmt
+        if item.status in policy.DRAFT_STATUSES:
+            data["draft"] = True
+        if item.status != "publish":
+            data["status"] = item.status
+        summary = self.summary(item, rendered)
+        if summary:
+            data["summary"] = summary
+        image = self.featured_image(item, entry)
+        if image:
+            data["featured_image"] = image
+        data["original_url"] = item.link
+        data["wordpress_id"] = item.id
+        data["type"] = item.post_type
+        if item.parent:
+            data["parent"] = item.parent
+        if item.menu_order:
+            data["menu_order"] = item.menu_order
+        if item.sticky:
+            data["sticky"] = True
+        return data
+
+    # -- comments -------------------------------------------------------------------------
+    def comment_dict(self, c: Comment, entry: Entry) -> dict[str, Any]:
+        """One comment as data, with its replies; personal data only when kept."""
+        d: dict[str, Any] = {"id": c.id, "author": c.author}
+        if c.author_url:
+            d["author_url"] = c.author_url
+        if self.ctx.options.keep_personal_data:
+            d["author_email"] = c.author_email
+            d["author_ip"] = c.author_ip
+        date = iso_date(c.date, c.date_gmt)
+        if date:
+            d["date"] = date
+        if c.type != "comment":
+            d["type"] = c.type
+        if c.approved != "1":
+            d["status"] = {"0": "pending"}.get(c.approved, c.approved)
+        d["content"] = render(c.content, TransformContext()).markdown.strip()
+        if self.links is not None:
+            d["content"] = self.links.rewrite(d["content"], entry)
+        if c.replies:
+            d["replies"] = [self.comment_dict(r, entry) for r in c.replies]
+        return d
+
+    def comment_tree(self, item: Item, entry: Entry) -> list[dict[str, Any]]:
+        """The item's published comment threads as data."""
+        return [self.comment_dict(c, entry) for c in item.comments]
+
+
+class MarkdownWriter(SiteWriter):
+    """``--format markdown``: a Markdown file (or folder) per item with YAML front matter."""
+
+    name = "markdown"
+    description = "Markdown files with YAML front matter, comments threaded, one per post or page"
