@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import html2text
@@ -248,6 +249,15 @@ def test_caption_keeps_an_existing_alt_and_works_without_width() -> None:
     assert 'alt="mine"' in out and "<em>The caption</em>" in out
 
 
+@pytest.mark.parametrize("tail", [" The caption", " The caption</a>"])
+def test_caption_closes_a_link_left_open(tail: str) -> None:
+    # pelican's export has '<a href="…"><img … /> Yet another pelican[/caption]' with no </a>.
+    text = f'[caption width="300"]<a href="https://x.org/"><img src="p.png" alt="" />{tail}[/caption]'
+    out = apply(text, TransformContext())
+    image = '<a href="https://x.org/"><img src="p.png" alt="The caption" /></a>'
+    assert out == f"<p>{image}<br />\n<em>The caption</em></p>"
+
+
 def test_caption_after_wpautop_drops_the_break_before_the_caption() -> None:
     html = wpautop('[caption width="10"]<img src="p.png" alt="x" />\nCap[/caption]')
     out = apply(html, TransformContext())
@@ -457,7 +467,8 @@ def test_pelican_captions(corpus: Path) -> None:
 
 def test_theme_unit_test_data(corpus: Path) -> None:
     ctx = TransformContext()
-    outputs = [apply(wpautop(protect_code(c, ctx)), ctx) for c in _contents(corpus / "php-toolkit" / "theme-unit-test-data.xml")]
+    contents = _contents(corpus / "php-toolkit" / "theme-unit-test-data.xml")
+    outputs = [apply(wpautop(protect_code(c, ctx)), ctx) for c in contents]
     text = "".join(ctx.restore(o) for o in outputs)
     assert ctx.stats["shortcode:gallery"] >= 2 and ctx.stats["shortcode:audio"] >= 1
     assert '<audio controls src="https://wpthemetestdata.files.wordpress.com/2008/06/' in text
@@ -550,8 +561,6 @@ def test_parser_matches_wordpress_regex(text: str) -> None:
 
 
 def test_linear_time_on_hostile_input() -> None:
-    import time
-
     for text in ["[a]" * 20000, "[gallery " * 20000, "[code]" * 20000, "Lorem [foo] ipsum\n\n" * 16000]:
         ctx = TransformContext()
         start = time.perf_counter()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from . import policy
 from . import writers as _writers
 from .index import SiteIndex
+from .mediaplan import MediaPlan
 from .model import Item
 from .options import Options, from_mapping
 from .output import OutputTree
@@ -64,14 +65,32 @@ def _site_hosts(export: Export) -> set[str]:
     return hosts
 
 
-def _plan(export: Export, writer: _writers.Writer, options: Options) -> SiteIndex:
-    """First pass for site writers: index every item and plan where each one goes."""
-    index = SiteIndex(_site_hosts(export))
+def _first_pass(
+    export: Export, writer: _writers.Writer, options: Options, media: MediaPlan | None,
+) -> SiteIndex | None:
+    """The pass before writing: site writers index every item (to plan where each goes),
+    and media collection learns which files published items use."""
+    index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
+    if index is None and media is None:
+        return None
     for item in export.items():
-        index.add(item, _reason(item, type(writer), options) is None)
-    index.flush()
-    writer.plan(index)  # type: ignore[attr-defined]
+        publish = _reason(item, type(writer), options) is None
+        if index is not None:
+            index.add(item, publish)
+        if media is not None:
+            media.observe(item, publish and policy.skip_reason(item, options) is None)
     return index
+
+
+def _fetch_media(media: MediaPlan, writer: _writers.Writer, tree: OutputTree | None, out_path: Path) -> None:
+    if tree is None:
+        # A single-file format: media go to a folder beside the file.
+        side = OutputTree(out_path.parent / f"{out_path.stem}-media", force=writer.ctx.options.force)
+        media.fetch(side, "")
+        side.finish()
+    else:
+        media.fetch(tree, getattr(writer, "media_folder", "media"))
+    writer.media = media
 
 
 def convert(
@@ -101,13 +120,22 @@ def convert(
     tree = None if writer_cls.single_file else OutputTree(out_path, force=opts.force)
     ctx = _writers.WriteContext(policy.prepare_site(export.site, opts), opts, report, out_path, tree)
     writer = writer_cls(ctx)
-    index = _plan(export, writer, opts) if writer_cls.needs_index else None
+    media = MediaPlan(ctx.site, opts, report) if opts.media == "download" else None
+    index = None
     try:
+        index = _first_pass(export, writer, opts, media)
+        if media is not None:
+            _fetch_media(media, writer, tree, out_path)
+        if index is not None:
+            index.flush()
+            writer.plan(index)  # type: ignore[attr-defined]
         writer.write(_selected(export, writer, opts, report, progress))
         writer.close()
     finally:
         if index is not None:
             index.close()
+        if media is not None:
+            media.close()
     if tree is not None:
         tree.finish()
         report.files_written = len(set(tree.written))

@@ -33,6 +33,9 @@ _CONTENT_NS = re.compile(r"^https?://purl\.org/rss/1\.0/modules/content/?$")
 _DC_NS = re.compile(r"^https?://purl\.org/dc/elements/1\.1/?$")
 _VERSION = re.compile(r"^\d+\.\d+$")
 _NO_DATE = "0000-00-00 00:00:00"
+# PHP's trim() characters: what WordPress strips from logins (sanitize_user) and addresses.
+# Not Python's str.strip(), which would also eat NBSP and other Unicode spaces.
+_PHP_TRIM = " \t\n\r\0\x0b"
 
 _tag_cache: dict[str, str] = {}
 # An export with endless distinct element names must not grow the cache without bound.
@@ -112,9 +115,9 @@ def _author(el: Any) -> Author:
         # Logins and addresses never hold surrounding white space (WordPress's importer
         # passes them through sanitize_user()/sanitize_email()), but hand-edited exports
         # put the closing tag on the next line (authors-multiline.xml).
-        login=f.get("wp:author_login", "").strip(),
+        login=f.get("wp:author_login", "").strip(_PHP_TRIM),
         id=_int(f.get("wp:author_id", "")),
-        email=f.get("wp:author_email", "").strip(),
+        email=f.get("wp:author_email", "").strip(_PHP_TRIM),
         display_name=f.get("wp:author_display_name", ""),
         first_name=f.get("wp:author_first_name", ""),
         last_name=f.get("wp:author_last_name", ""),
@@ -261,7 +264,7 @@ def build_item(el: Any, source: Source | None, note: Any) -> Item:
         guid=f.get("guid", "").strip(),
         pub_date=f.get("pubDate", "").strip(),
         # The author's login (trimmed like Author.login, so that Site.author() finds it).
-        creator=f.get("dc:creator", "").strip(),
+        creator=f.get("dc:creator", "").strip(_PHP_TRIM),
         content=f.get("content:encoded", ""),
         excerpt=f.get("excerpt:encoded", ""),
         date=_date(f.get("wp:post_date", "")),

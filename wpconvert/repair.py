@@ -302,14 +302,23 @@ class Repairer:
         return "".join(out).encode("utf-8")
 
     def _outside_safe_end(self, buf: str, pos: int) -> int:
+        """Where text outside CDATA may be cut for filtering while more input is to come.
+
+        The last :data:`_HOLD` characters wait for the next chunk, and the cut never falls
+        inside a tag or an entity reference: the checks on markup need a tag whole (a
+        ``<!DOC`` + ``TYPE`` split would slip past the DOCTYPE check, and a split
+        ``<![CDATA[`` would not be seen as one), and ``&#x20`` + ``2E;`` would be taken
+        for a raw ampersand and escaped.
+        """
         end = len(buf) - _HOLD
-        # A tag that has begun but not ended is held back whole: it may be the start of
-        # "<![CDATA[" or "<!DOCTYPE", and the checks on markup below must see a tag entire
-        # (a "<!DOC" + "TYPE" split over two chunks would otherwise slip past the DOCTYPE
-        # check).
-        lt = buf.rfind("<", pos)
-        if lt >= 0 and buf.find(">", lt) < 0:
-            end = min(end, lt)
+        if end <= pos:
+            return end
+        lt = buf.rfind("<", pos, end)
+        if lt >= 0 and buf.find(">", lt, end) < 0:
+            end = lt
+        amp = buf.rfind("&", max(pos, end - _HOLD), end)
+        if amp >= 0 and buf.find(";", amp, end) < 0:
+            end = amp
         return end
 
     def _outside(self, buf: str, start: int, end: int, *, eof: bool) -> str:

@@ -424,6 +424,7 @@ _CAPTION_SPLIT = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", r
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 _ALT_ATTR = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 _LEADING_BREAKS = re.compile(r"^(?:\s|<br\s*/?>)+", re.I)
+_OPEN_LINK, _CLOSE_LINK = re.compile(r"<a\s", re.I), re.compile(r"</a\s*>", re.I)
 
 
 def _with_alt(fragment: str, alt: str) -> str:
@@ -455,6 +456,9 @@ def _caption(sc: Shortcode, ctx: TransformContext) -> str:
             content, caption = found.group(1), found.group(2).strip()
     caption = _LEADING_BREAKS.sub("", caption).strip()
     image = do_shortcode(content, ctx).strip()
+    if _OPEN_LINK.match(image) and not _CLOSE_LINK.search(image):
+        # "<a><img> Caption[/caption]" (or "… Caption</a>"): close the link after the image, not the caption.
+        caption, image = _CLOSE_LINK.sub("", caption, count=1).strip(), image + "</a>"
     ref_id = re.fullmatch(r"attachment_(\d+)", sc.attrs.get("id", "").strip())
     ref = ctx.attachments.get(int(ref_id.group(1))) if ref_id else None
     image = _with_alt(image, (ref.alt if ref else "") or _plain(caption))

@@ -21,6 +21,7 @@ from importlib.metadata import entry_points
 from typing import ClassVar
 
 from ..errors import UsageError
+from ..mediaplan import MediaPlan
 from ..model import Item, Site
 from ..options import Options
 from ..output import OutputTree
@@ -70,6 +71,8 @@ class Writer(ABC):
 
     def __init__(self, ctx: WriteContext) -> None:
         self.ctx = ctx
+        # Set by convert() when media are downloaded: URL → local file lookups.
+        self.media: MediaPlan | None = None
 
     @abstractmethod
     def write(self, items: Iterable[Item]) -> None:

@@ -140,11 +140,9 @@ class JSONWriter(Writer):
 
     def media_for(self, item: Item) -> dict[str, str] | None:
         """Local paths of the item's media, when media were downloaded (set by convert)."""
-        lookup = self.ctx.options.extra.get("media_map")
-        if not lookup:
+        if self.media is None:
             return None
-        result: dict[str, str] = lookup(item)
-        return result
+        return self.media.for_item(item) or None
 
 
 class JSONLinesWriter(JSONWriter):

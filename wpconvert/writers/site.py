@@ -44,6 +44,8 @@ class SiteWriter(Writer):
 
     needs_index: ClassVar[bool] = True
     extension: ClassVar[str] = ".md"
+    # Where downloaded media go inside the output.
+    media_folder: ClassVar[str] = "media"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,6 +98,17 @@ class SiteWriter(Writer):
             parent = p.parent
         return list(reversed(names))
 
+    def media_target(self, path: str) -> str:
+        """How pages refer to a downloaded file at output path ``path`` (an output path is
+        made relative to each page; return a "/…" URL to use it as is)."""
+        return path
+
+    def _media_lookup(self, url: str) -> str | None:
+        if self.media is None:
+            return None
+        path = self.media.lookup(url)
+        return self.media_target(path) if path else None
+
     def url_for(self, path: PurePosixPath, entry: Entry) -> str:
         """The URL (or relative reference) links to this item use."""
         return path.as_posix()
@@ -113,7 +126,7 @@ class SiteWriter(Writer):
             index.set_location(entry.seq, path.as_posix(), self.url_for(path, entry))
         index.finish()
         self.index = index
-        self.links = LinkRewriter(index, self.ctx.report)
+        self.links = LinkRewriter(index, self.ctx.report, self._media_lookup if self.media else None)
 
     # -- writing (second pass) ------------------------------------------------------------
     def write(self, items: Iterable[Item]) -> None:
