@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+from lxml import etree
 
 from wpconvert.phpserial import (
     PHPSerialError,

@@ -490,7 +490,9 @@ def test_whole_corpus_runs(corpus: Path) -> None:
 # -- properties ------------------------------------------------------------------------------
 
 _PIECES = ["[", "]", "/", "[/", "[[", "]]", " ", "=", '"', "'", "a", "foo", "x1", "<b>", "</b>", "<", ">", "\n",
-           "[foo]", "[/foo]", "[bar x=1]", "<!--", "-->", "\xa0", "\\"]
+           "[foo]", "[/foo]", "[bar x=1]", "<!--", "-->", "\xa0", "\\", "//", "?w=1&", "\r\n", "<img src=x>",
+           "[caption]", "[/caption]", "[gallery ids=1]", "[code]", "[/code]", "[python]", "[/python]", "<pre>",
+           "[youtube=", "[youtube ", "[vimeo ", "[video ", "mp4=", "[audio", "[embed]", "[/embed]", "[playlist "]
 _SHORTCODE_TEXT = st.lists(st.sampled_from(_PIECES)).map("".join)
 
 

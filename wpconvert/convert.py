@@ -73,10 +73,13 @@ def _first_pass(
     index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
     if index is None and media is None:
         return None
+    observe = getattr(writer, "observe", None) if index is not None else None
     for item in export.items():
         publish = _reason(item, type(writer), options) is None
         if index is not None:
-            index.add(item, publish)
+            seq = index.add(item, publish)
+            if observe is not None:
+                observe(item, seq, publish)
         if media is not None:
             media.observe(item, publish and policy.skip_reason(item, options) is None)
     return index

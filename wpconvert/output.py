@@ -74,11 +74,13 @@ class OutputTree:
     def finish(self) -> None:
         """Write the manifest (sorted, so identical runs give identical folders)."""
         files = sorted(set(self.written))
-        atomic_write(self.root / MANIFEST, json.dumps({"files": files}, ensure_ascii=False, indent=1) + "\n")
+        manifest = json.dumps({"files": files}, ensure_ascii=False, indent=1) + "\n"
+        atomic_write(self.root / MANIFEST, manifest, durable=True)
         # Remove leftovers of an interrupted earlier run.
         for dirpath, _dirs, names in os.walk(self.root):
             for name in names:
-                if name.endswith(".part") or name.startswith(".wpconvert-tmp-"):
+                if name.endswith(".part") or (name.startswith(".wpconvert-") and name.endswith(".tmp")) \
+                        or name.startswith(".wpconvert-tmp-"):
                     try:
                         os.unlink(os.path.join(dirpath, name))
                     except OSError:

@@ -311,13 +311,15 @@ def safe_join(root: Path, rel: PurePosixPath | str) -> Path:
     return joined
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
+def atomic_write(path: Path, data: bytes | str, *, durable: bool = False) -> None:
     """Replace ``path``'s content with ``data`` (``str`` is written as UTF-8) atomically.
 
     The data goes to a temporary file in the same folder (created, with its parents, when
-    missing), is flushed and fsync'ed, then renamed over ``path`` with :func:`os.replace`:
-    readers see the old content or the new, never a mix. The new file gets the usual
-    permissions (0666 less the umask).
+    missing), then is renamed over ``path`` with :func:`os.replace`: readers, and a rerun
+    after the process was killed, see the old content or the new, never a mix. With
+    ``durable`` the file and the folder are also fsync'ed, so the rename survives a power
+    cut (slow: thousands of fsyncs dominate a conversion, so only the manifest asks for it).
+    The new file gets the usual permissions (0666 less the umask).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent
@@ -333,13 +335,15 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(folder)
+    if durable:
+        _fsync_dir(folder)
 
 
 def _fsync_dir(folder: Path) -> None:

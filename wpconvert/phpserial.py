@@ -3,20 +3,20 @@
 Nothing here ever constructs an object or evaluates anything: PHP objects decode to plain
 dicts. The decoded shapes are:
 
-========================================  ==============================================
-PHP serialized                            Python value
-========================================  ==============================================
-``N;``                                    ``None``
-``b:0;`` / ``b:1;``                       ``False`` / ``True``
-``i:-5;``                                 ``-5``
-``d:0.5;`` ``d:INF;`` ``d:-INF;`` ``d:NAN;``  ``float``
-``s:LEN:"...";``                          ``str`` (LEN counts UTF-8 bytes)
-``a:N:{key;value;...}``                   ``dict`` (int or str keys, in order)
-``O:LEN:"Class":N:{name;value;...}``      ``{"__class__": "Class", name: value, ...}``
-``C:LEN:"Class":LEN:{raw}``               ``{"__class__": "Class", "__serialized__": raw}``
-``E:LEN:"Class:Case";`` (PHP 8.1 enum)    ``{"__class__": "Class", "__enum__": "Case"}``
-``r:N;`` / ``R:N;``                       ``{"__ref__": N}`` (a marker, never resolved)
-========================================  ==============================================
+===============================================  =================================================
+PHP serialized                                   Python value
+===============================================  =================================================
+``N;``                                           ``None``
+``b:0;`` / ``b:1;``                              ``False`` / ``True``
+``i:-5;``                                        ``-5``
+``d:0.5;``, ``d:INF;``, ``d:-INF;``, ``d:NAN;``  ``float``
+``s:LEN:"...";``                                 ``str`` (LEN counts UTF-8 bytes)
+``a:N:{key;value;...}``                          ``dict`` (int or str keys, in order)
+``O:LEN:"Class":N:{name;value;...}``             ``{"__class__": "Class", name: value, ...}``
+``C:LEN:"Class":LEN:{raw}``                      ``{"__class__": "Class", "__serialized__": raw}``
+``E:LEN:"Class:Case";`` (PHP 8.1 enum)           ``{"__class__": "Class", "__enum__": "Case"}``
+``r:N;`` / ``R:N;``                              ``{"__ref__": N}`` (a marker, never resolved)
+===============================================  =================================================
 
 Arrays always decode to dicts, even when their keys are ``0..n-1``: that is what PHP holds,
 and a writer that wants JSON arrays can use :func:`as_list`. Private and protected object

@@ -256,6 +256,8 @@ def build_item(el: Any, source: Source | None, note: Any) -> Item:
             # XML parsers agree with each other only on this).
             f[k] = _text(c)
     post_name = f.get("wp:post_name", "")
+    if any(not t.slug for t in terms):
+        terms = _drop_rss_twins(terms)
     return Item(
         id=_int(f.get("wp:post_id", "")),
         post_type=f.get("wp:post_type", "").strip() or "post",
@@ -286,6 +288,18 @@ def build_item(el: Any, source: Source | None, note: Any) -> Item:
         comments=thread_comments(comments, note) if comments else (),
         source=source,
     )
+
+
+def _drop_rss_twins(terms: list[ItemTerm]) -> list[ItemTerm]:
+    """Drop the plain RSS copies WXR 1.0 wrote beside each of an item's terms.
+
+    WordPress up to 3.0 wrote every term twice: ``<category>Name</category>`` (for tags
+    ``<category domain="tag">Name</category>``) for feed readers, then the same with a
+    ``nicename``. The copy without a slug is dropped when its twin is there (WordPress's
+    importer ignores it too); one without a twin is all an export holds and is kept.
+    """
+    named = {(t.kind, t.name) for t in terms if t.slug}
+    return [t for t in terms if t.slug or (t.kind, t.name) not in named]
 
 
 @dataclass

@@ -79,8 +79,8 @@ def _drop_comments(text: str) -> str:
     pos = 0
     while (m := _COMMENT_OR_RAW.search(text, pos)) is not None:
         if m.group(1):  # keep the element whole
-            close = re.search(r"</" + m.group(1) + r"\s*>", text[m.end() :], re.I)
-            end = m.end() + close.end() if close else len(text)
+            close = re.compile(r"</" + m.group(1) + r"\s*>", re.I).search(text, m.end())
+            end = close.end() if close else len(text)
             out.append(text[pos:end])
         else:
             close_at = text.find("-->", m.end())

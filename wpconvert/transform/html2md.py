@@ -81,7 +81,7 @@ _INLINE_FMT = "strong|b|em|i|u|del|s|strike"
 # Whitespace at the inner edge of an emphasis element or link moves outside it ("<b>bold </b>x"
 # → "**bold** x"): Markdown does not close emphasis after a space.
 _EMPH_LEADING_WS = re.compile(r"(<(?:a|" + _INLINE_FMT + r")\b[^>]*>)((?:\s|&nbsp;)+)", re.I)
-_EMPH_TRAILING_WS = re.compile(r"((?:\s|&nbsp;)+)(</(?:a|" + _INLINE_FMT + r")\s*>)", re.I)
+_EMPH_TRAILING_WS = re.compile(r"(?<!\s)(?<!&nbsp;)((?:\s|&nbsp;)+)(</(?:a|" + _INLINE_FMT + r")\s*>)", re.I)
 # Empty emphasis (Gutenberg leaves "<strong></strong>" behind): "****" alone would be a rule.
 _EMPH_EMPTY = re.compile(r"<(" + _INLINE_FMT + r")\b[^>]*>(\s*)</\1\s*>", re.I)
 
@@ -626,8 +626,9 @@ def _prepare_inline(text: str) -> str:
     return _EMPH_TRAILING_WS.sub(r"\2\1", text)
 
 
-_TRAILING_WS = re.compile(r"[ \t\u00a0]+$", re.M)
-_BR_BEFORE_WS = re.compile(r"[ \t\u00a0]+" + _BR_MARK)
+# The lookbehinds start each match at the start of a run of spaces (linear, not quadratic).
+_TRAILING_WS = re.compile(r"(?<![ \t\u00a0])[ \t\u00a0]+$", re.M)
+_BR_BEFORE_WS = re.compile(r"(?<![ \t\u00a0])[ \t\u00a0]+" + _BR_MARK)
 _BR_LINE_START = re.compile(r"^([ \t>]*)" + _BR_MARK, re.M)
 _BR_HARD = re.compile(_BR_MARK + r"(?=\n[ \t>]*[^ \t>\n])")
 _MANY_NEWLINES = re.compile(r"\n{3,}")

@@ -1,19 +1,12 @@
-"""WordPress shortcodes: a parser with WordPress's rules, a handler registry, built-ins.
+"""WordPress shortcodes: a parser with WordPress's rules, a handler registry and the built-in handlers.
 
-Two entry points, run at two points of the content pipeline:
-
-* :func:`protect_code` runs first, on the raw post, before wpautop: code shortcodes (``[code]``,
-  ``[sourcecode]``, ``[python]`` …, as SyntaxHighlighter Evolved and WordPress.com define them) become
-  fenced-code tokens, so that neither wpautop nor html2text touches the code. SyntaxHighlighter does the same on
-  a site: it runs at ``the_content`` priority 7, before wpautop (10) and ``do_shortcode`` (11).
-* :func:`apply` runs on the paragraphed HTML, like ``do_shortcode``: each registered shortcode is replaced by
-  its handler's HTML (or a protected token); unknown ones are counted and kept verbatim or stripped
-  (``ctx.shortcode_mode``).
-
-The matching follows ``get_shortcode_regex()``, ``shortcode_parse_atts()`` and ``do_shortcode_tag()``
-(wp-includes/shortcodes.php): ``[[x]]`` escapes, an enclosing shortcode ends at the first ``[/x]`` (shortcodes
-of one name do not nest, so in ``[x] a [x]b[/x]`` the first ``[x]`` encloses `` a [x]b``), and handlers process
-inner content themselves with :func:`do_shortcode`.
+:func:`protect_code` runs first, on the raw post: code shortcodes (``[code]``, ``[sourcecode]``, ``[python]`` …, as
+SyntaxHighlighter Evolved and WordPress.com define them) become fenced-code tokens that neither wpautop nor html2text
+touch, as SyntaxHighlighter runs at ``the_content`` priority 7, before wpautop (10) and ``do_shortcode`` (11).
+:func:`apply` then runs on the paragraphed HTML, like ``do_shortcode``. The grammar is that of
+``get_shortcode_regex()``, ``shortcode_parse_atts()`` and ``do_shortcode_tag()`` (wp-includes/shortcodes.php):
+``[[x]]`` escapes, an enclosing shortcode ends at the first ``[/x]`` (one name does not nest: in ``[x] a [x]b[/x]``
+the first ``[x]`` encloses `` a [x]b``), and handlers process their content themselves with :func:`do_shortcode`.
 """
 
 from __future__ import annotations
@@ -215,11 +208,8 @@ class ShortcodeRegistry:
             self.register(name, handler)
 
     def register(self, name: str, handler: Handler) -> None:
-        """Add or replace the handler of shortcode ``name`` (case-sensitive, as in WordPress).
-
-        Raises :class:`ValueError` for names WordPress's ``add_shortcode`` rejects (empty, or holding
-        ``<>&/[]=``, spaces or control characters).
-        """
+        """Add or replace the handler of shortcode ``name`` (case-sensitive, as in WordPress); :class:`ValueError`
+        for a name ``add_shortcode`` rejects (empty, or with ``<>&/[]=``, spaces or control characters)."""
         if not name or _INVALID_NAME.search(name):
             raise ValueError(f"invalid shortcode name: {name!r}")
         self._handlers[name] = handler
@@ -307,11 +297,8 @@ def apply(text: str, ctx: TransformContext, registry: ShortcodeRegistry | None =
 
 
 def do_shortcode(text: str, ctx: TransformContext) -> str:
-    """Run the shortcodes of ``text`` with the registry currently applying.
-
-    For handlers that process their enclosed content, like WordPress's ``do_shortcode($content)``; outside
-    :func:`apply` it uses :data:`DEFAULT_REGISTRY`.
-    """
+    """Run the shortcodes of ``text`` with the registry currently applying (:data:`DEFAULT_REGISTRY` outside
+    :func:`apply`): for handlers that process their content, like WordPress's ``do_shortcode($content)``."""
     return (_ACTIVE.get() or DEFAULT_REGISTRY).run(text, ctx)
 
 
@@ -329,6 +316,7 @@ CODE_SHORTCODES = frozenset({"code", "sourcecode", "source"}) | _LANGUAGE_TAGS
 
 _CODE_OPENER = _opener(f"(?:{_alternation(CODE_SHORTCODES)})(?![\\w-])")
 _QUOTED_VALUE = re.compile(r"""=(["'])(.*?)\1""")
+_FENCE_UNSAFE = re.compile(r"[^\w+#.-]")
 
 
 def _code_language(sc: Shortcode) -> str:
@@ -343,19 +331,14 @@ def _code_language(sc: Shortcode) -> str:
 
 
 def protect_code(text: str, ctx: TransformContext, *, decode_entities: bool = False) -> str:
-    """Replace each code shortcode by a fenced-code token on a block of its own.
+    """Replace each code shortcode by ``"\\n\\n" + ctx.fence(code, language) + "\\n\\n"``; run before wpautop.
 
-    Run on the raw post, before wpautop. The code is kept verbatim (``<``, ``&``, indentation, blank lines,
-    backticks), except that ``\\r\\n`` becomes ``\\n`` and one newline right after the opening tag and one right
-    before the closing tag are dropped. The language is the tag name (``[python]``), else
-    ``language=``/``lang=`` or the ``[code="css"]`` form, lowercased; none gives a fence without one. Only
-    enclosing shortcodes with content are converted: a lone ``[code]`` or ``[c]`` (SyntaxHighlighter would print
-    nothing) stays as text. ``[[code]…[/code]]`` becomes a literal ``[code]…[/code]`` (its brackets as ``&#91;``
-    so no later pass reads them).
-
-    ``decode_entities``: pass true when the post has the meta ``_syntaxhighlighter_encoded`` (SyntaxHighlighter
-    2+ stores the code HTML-escaped, ``&lt;``, and shows it decoded). Like the plugin, code that holds a ``<``
-    or ``>`` is then still taken literally.
+    The code is verbatim (``<``, ``&``, indentation, blank lines, backticks) but for ``\\r\\n`` → ``\\n`` and one
+    newline dropped after the opening and before the closing tag. The language is the tag name (``[python]``),
+    else ``language=``/``lang=``/``[code="css"]``, lowercased. A lone ``[code]`` or ``[c]`` with nothing to
+    enclose stays text; ``[[code]…[/code]]`` becomes a literal ``&#91;code]…&#91;/code]``.
+    ``decode_entities``: true for posts with the meta ``_syntaxhighlighter_encoded``, whose code SyntaxHighlighter
+    stored HTML-escaped (``&lt;``); like the plugin, code holding a ``<`` or ``>`` is then still taken as is.
     """
     if "[" not in text:
         return text
@@ -376,7 +359,8 @@ def protect_code(text: str, ctx: TransformContext, *, decode_entities: bool = Fa
         if decode_entities and "<" not in code and ">" not in code:
             code = html.unescape(code)
         ctx.count("shortcode:" + tag.name)
-        language = _code_language(Shortcode(tag.name, attrs, positional, tag.content))
+        # An info string holds no spaces or backticks.
+        language = _FENCE_UNSAFE.sub("", _code_language(Shortcode(tag.name, attrs, positional, tag.content)))
         return f"{tag.left}\n\n{ctx.fence(code, language)}\n\n{tag.right}"
 
     return _scan(text, _CODE_OPENER, one)
@@ -406,9 +390,12 @@ def _link(url: str, text: str | None = None) -> str:
     return f'<p><a href="{_attr(url)}">{_text(text if text is not None else url)}</a></p>'
 
 
+_ID_SEPARATOR, _ID, _ATTACHMENT_ID = re.compile(r"[\s,]+"), re.compile(r"-?\d+"), re.compile(r"(?:attachment_)?(\d+)")
+
+
 def _ids(value: str) -> list[int]:
     # wp_parse_id_list(): comma- or space-separated, absolute integers.
-    return [abs(int(v)) for v in re.split(r"[\s,]+", value) if re.fullmatch(r"-?\d+", v)]
+    return [abs(int(v)) for v in _ID_SEPARATOR.split(value) if _ID.fullmatch(v)]
 
 
 def _image(ref: AttachmentRef, link_to_file: bool) -> str:
@@ -441,13 +428,10 @@ def _with_alt(fragment: str, alt: str) -> str:
 
 
 def _caption(sc: Shortcode, ctx: TransformContext) -> str:
-    """``[caption]``/``[wp_caption]`` (img_caption_shortcode): the image, then the caption.
-
-    Rendered as ``<p>IMAGE<br /><em>CAPTION</em></p>``, which html2text turns into the image (or linked image)
-    with the caption in italics on the next line; ``<figure>`` and ``<figcaption>`` would be glued together. An
-    image without alt text gets the attachment's alt (from ``id="attachment_N"``) or the caption's text. Unlike
-    WordPress, a missing ``width`` does not drop the caption.
-    """
+    """``[caption]``/``[wp_caption]`` → ``<p>IMAGE<br /><em>CAPTION</em></p>``: html2text renders the (linked)
+    image with the caption in italics below it (``<figure>``/``<figcaption>`` would run together). An image
+    without alt text gets the attachment's alt or the caption's text. Unlike WordPress, a missing ``width`` does
+    not drop the caption."""
     content = sc.content or ""
     caption = sc.attrs.get("caption", "")
     if not caption:  # New style: the caption is the text after the image.
@@ -459,7 +443,8 @@ def _caption(sc: Shortcode, ctx: TransformContext) -> str:
     if _OPEN_LINK.match(image) and not _CLOSE_LINK.search(image):
         # "<a><img> Caption[/caption]" (or "… Caption</a>"): close the link after the image, not the caption.
         caption, image = _CLOSE_LINK.sub("", caption, count=1).strip(), image + "</a>"
-    ref_id = re.fullmatch(r"attachment_(\d+)", sc.attrs.get("id", "").strip())
+    # id="attachment_42" (WordPress) or attachment_id="42" (older exports).
+    ref_id = _ATTACHMENT_ID.fullmatch(sc.attrs.get("id", "").strip() or sc.attrs.get("attachment_id", "").strip())
     ref = ctx.attachments.get(int(ref_id.group(1))) if ref_id else None
     image = _with_alt(image, (ref.alt if ref else "") or _plain(caption))
     return f"<p>{image}<br />\n<em>{caption}</em></p>" if caption else image
@@ -511,7 +496,10 @@ def _youtube(sc: Shortcode, ctx: TransformContext) -> str:
         return ""
     if _YOUTUBE_ID.fullmatch(url):
         return _link("https://www.youtube.com/watch?v=" + url)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # Not a URL ("//[x"): linked as written.
+        return _link(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     kept = [(k, v) for k, v in query if k not in _YOUTUBE_OPTIONS]
     if len(kept) != len(query):

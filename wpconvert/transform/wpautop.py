@@ -23,13 +23,13 @@ from collections.abc import Iterable
 
 __all__ = ["ALLBLOCKS", "shortcode_unautop", "wpautop"]
 
-# The block-level elements of wpautop() (WordPress 6.x; ``math`` was dropped from this list
-# when MathML became inline, and is newline-preserved instead, like script/style/svg).
 ALLBLOCKS = (
     r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
     r"|form|map|area|blockquote|address|style|p|h[1-6]|hr|fieldset|legend|section|article"
     r"|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
 )
+"""The block-level elements of current WordPress's ``wpautop()`` (older versions also listed ``math``, which is
+now inline and only newline-preserved, like script/style/svg): no paragraph is opened inside or around them."""
 
 _A = re.ASCII
 _BR_PAIR = re.compile(r"<br\s*/?>\s*<br\s*/?>", _A)
@@ -178,8 +178,8 @@ def _newlines_in_tags(text: str) -> str:
 
 
 def _extract_pre(text: str, store: list[str]) -> str:
-    # WordPress: split on "</pre>" and swap everything from the last "<pre" before each
-    # split point for a placeholder element (a <pre>, hence block-level for the rules).
+    # WordPress: split on "</pre>" and swap each piece's tail from its first "<pre" on for a
+    # placeholder element (a <pre>, hence block-level for the rules below).
     parts = text.split("</pre>")
     last = parts.pop()
     out: list[str] = []

@@ -53,6 +53,12 @@ class SiteWriter(Writer):
         self.links: LinkRewriter | None = None
 
     # -- planning (first pass) ------------------------------------------------------------
+    def observe(self, item: Item, seq: int, publish: bool) -> None:
+        """Called by the first pass for every item of the export, in order, whether it gets a
+        page (``publish``) or not (nav menu items, attachments, skipped items): a hook for
+        writers that need more than the index keeps (menus, taxonomies). ``seq`` is the
+        item's position (``index.at(seq)``). Does nothing here."""
+
     def base_name(self, entry: Entry) -> str:
         """The item's file or folder name: its decoded slug, else its title slugified."""
         name = entry.slug or slugify(entry.title) or f"{entry.post_type}-{entry.id or entry.seq}"

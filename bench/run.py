@@ -1,0 +1,167 @@
+"""Benchmark: wpconvert against floors measured in the same run, on a generated export.
+
+    python -m bench.run --items 20000            # generates bench/out/export-20000.xml once
+    python -m bench.run --items 2000 --items 20000 --only json,markdown
+
+Each measurement is a separate process; wall time, CPU time (user + system, children
+included) and peak resident memory come from the operating system (``wait4``). Floors:
+
+* ``floor-lxml``: a bare lxml iterparse pass over the file, elements freed as it goes;
+* ``floor-html2text``: the same, plus html2text on every ``content:encoded`` body.
+
+Ratios are printed against those floors: JSON against the lxml floor, Markdown and Hugo
+against the html2text floor. The script only measures and prints; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+FLOOR_LXML = """
+import sys
+from lxml import etree
+n = 0
+for _ev, el in etree.iterparse(sys.argv[1], events=("end",), tag="item", huge_tree=True,
+                               resolve_entities=False, no_network=True):
+    n += 1
+    el.clear(keep_tail=True)
+    while el.getprevious() is not None:
+        del el.getparent()[0]
+print(n)
+"""
+
+FLOOR_HTML2TEXT = """
+import sys
+import html2text
+from lxml import etree
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+n = 0
+for _ev, el in etree.iterparse(sys.argv[1], events=("end",), tag="item", huge_tree=True,
+                               resolve_entities=False, no_network=True):
+    body = el.findtext(CONTENT) or ""
+    h = html2text.HTML2Text()
+    h.body_width = 0
+    h.handle(body)
+    n += 1
+    el.clear(keep_tail=True)
+    while el.getprevious() is not None:
+        del el.getparent()[0]
+print(n)
+"""
+
+
+@dataclass
+class Result:
+    """One measured command."""
+
+    name: str
+    items: int
+    wall: float
+    cpu: float
+    peak_mb: float
+    ok: bool
+
+
+def measure(name: str, items: int, argv: list[str]) -> Result:
+    """Run ``argv`` and measure it (wall, CPU of the process tree, peak RSS)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    ok = os.waitstatus_to_exitcode(status) in (0, 1)
+    if not ok:
+        print(f"  {name} failed: {err.strip().splitlines()[-1:] or status}", file=sys.stderr)
+    # ru_maxrss is the largest single process (KiB on Linux); workers count by themselves.
+    child_peak = usage.ru_maxrss / 1024
+    return Result(name, items, wall, usage.ru_utime + usage.ru_stime, child_peak, ok)
+
+
+def export_for(items: int, seed: int) -> Path:
+    """The generated export of ``items`` items (generated once, then reused)."""
+    from bench.generate import generate
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"export-{items}-s{seed}.xml"
+    if not path.exists():
+        print(f"generating {path.name} …", file=sys.stderr)
+        tmp = path.with_suffix(".tmp")
+        generate(tmp, items, seed)
+        tmp.replace(path)
+    return path
+
+
+def run(items: int, seed: int, only: set[str], jobs: list[int]) -> list[Result]:
+    """Every measurement for one export size."""
+    export = export_for(items, seed)
+    py = sys.executable
+    results = [
+        measure("floor-lxml", items, [py, "-c", FLOOR_LXML, str(export)]),
+        measure("floor-html2text", items, [py, "-c", FLOOR_HTML2TEXT, str(export)]),
+    ]
+    work = Path(tempfile.mkdtemp(prefix="wpconvert-bench-"))
+    try:
+        cli = [py, "-m", "wpconvert.cli"]
+        if "info" in only:
+            results.append(measure("info", items, [*cli, "info", "-q", str(export)]))
+        for fmt in ("json", "markdown", "hugo"):
+            if fmt not in only:
+                continue
+            for j in jobs if fmt != "json" else [1]:
+                out = work / f"{fmt}-{j}" / ("export.json" if fmt == "json" else "")
+                argv = [*cli, "convert", str(export), "-f", fmt, "-o", str(out), "-q", "-j", str(j)]
+                results.append(measure(f"{fmt} -j {j}", items, argv))
+                shutil.rmtree(work / f"{fmt}-{j}", ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def report(results: list[Result]) -> str:
+    """The results as a Markdown table with ratios to the floors."""
+    lines = ["| items | command | wall s | CPU s | peak MB | ratio to floor |", "|---|---|---|---|---|---|"]
+    floors: dict[tuple[int, str], float] = {}
+    for r in results:
+        if r.name.startswith("floor"):
+            floors[(r.items, r.name)] = r.wall
+    for r in results:
+        floor = "floor-lxml" if r.name.startswith(("json", "info")) else "floor-html2text"
+        base = floors.get((r.items, floor))
+        ratio = f"{r.wall / base:.2f}x {floor}" if base and not r.name.startswith("floor") else ""
+        flag = "" if r.ok else " (FAILED)"
+        lines.append(f"| {r.items} | {r.name}{flag} | {r.wall:.2f} | {r.cpu:.2f} | {r.peak_mb:.0f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run, print the table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--items", type=int, action="append", help="export size(s); default 2000 and 20000")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", default="info,json,markdown,hugo", help="which commands (comma-separated)")
+    ap.add_argument("--jobs", default="1,2", help="-j values for markdown and hugo")
+    args = ap.parse_args(argv)
+    sizes = args.items or [2000, 20000]
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    jobs = [int(j) for j in args.jobs.split(",")]
+    results: list[Result] = []
+    for n in sizes:
+        results.extend(run(n, args.seed, only, jobs))
+        print(report(results), flush=True)
+        print(flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
