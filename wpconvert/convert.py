@@ -50,7 +50,7 @@ def _selected(
         report.counts[f"read:{item.post_type}"] += 1
         reason = _reason(item, type(writer), options)
         if reason:
-            report.skipped(item, reason)
+            report.skipped(item, reason, n)
             continue
         writer.ctx.seq = n
         yield policy.prepare(item, options)

@@ -111,6 +111,10 @@ class SiteIndex:
         """Record where the ``seq``-th item is written and served."""
         self.db.execute("UPDATE items SET path = ?, url = ? WHERE seq = ?", (path, url, seq))
 
+    def reopen(self) -> None:
+        """A fresh connection to the same file (in a forked worker process)."""
+        self.db = sqlite3.connect(self._file)
+
     def close(self) -> None:
         """Drop the temporary file."""
         self.db.close()

@@ -41,7 +41,6 @@ class LinkRewriter:
         self.index = index
         self.report = report
         self.media = media
-        self._reported: set[str] = set()
 
     def ref(self, target: str, entry: Entry) -> str:
         """How ``entry``'s page refers to ``target``: a site URL ("/…") as is, an output
@@ -88,12 +87,11 @@ class LinkRewriter:
         return self.ref(target.url, entry) + (f"#{fragment}" if fragment else "") + trail
 
     def _unresolved(self, url: str, entry: Entry) -> None:
-        if url in self._reported:
-            return
-        self._reported.add(url)
+        # Reported once per URL: the writer merges reports and drops repeats.
         self.report.problem(
             "WPC301", "warning",
-            f"link to {url} in {entry.path}: no published item of the export has that address; left as is",
+            f"link to {url}: no published item of the export has that address; left as is",
+            entry.path,
         )
 
     def rewrite(self, text: str, entry: Entry) -> str:

@@ -46,6 +46,10 @@ class MediaPlan:
         )
         self._n = 0
 
+    def reopen(self) -> None:
+        """A fresh connection to the same file (in a forked worker process)."""
+        self.db = sqlite3.connect(self._file)
+
     def close(self) -> None:
         """Drop the temporary table file."""
         self.db.close()

@@ -48,7 +48,8 @@ class Options:
     offline: bool = False
     allow_media_errors: bool = False
     # Running
-    jobs: int = 1
+    # Worker processes for conversion; 0 means one per CPU.
+    jobs: int = 0
     force: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 

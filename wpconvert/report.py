@@ -50,6 +50,8 @@ class Entry:
     action: str  # "written" or "skipped"
     path: str = ""
     reason: str = ""
+    # The item's position in the export (0-based); entries are listed in this order.
+    seq: int = -1
 
 
 @dataclass
@@ -80,16 +82,16 @@ class Report:
         """Record a problem."""
         self.problems.append(Problem(code, severity, message, file, line))
 
-    def written(self, item: Any, path: str) -> None:
-        """Record that ``item`` was written to ``path``."""
+    def written(self, item: Any, path: str, seq: int = -1) -> None:
+        """Record that ``item`` (the ``seq``-th of the export) was written to ``path``."""
         self.entries.append(
-            Entry(item.id, item.post_type, item.status, item.title, "written", path)
+            Entry(item.id, item.post_type, item.status, item.title, "written", path, seq=seq)
         )
 
-    def skipped(self, item: Any, reason: str) -> None:
-        """Record that ``item`` was not written, and why."""
+    def skipped(self, item: Any, reason: str, seq: int = -1) -> None:
+        """Record that ``item`` (the ``seq``-th of the export) was not written, and why."""
         self.entries.append(
-            Entry(item.id, item.post_type, item.status, item.title, "skipped", reason=reason)
+            Entry(item.id, item.post_type, item.status, item.title, "skipped", reason=reason, seq=seq)
         )
 
     @property
@@ -118,7 +120,7 @@ class Report:
             "repairs": [asdict(r) for r in self.repairs],
             "repairs_not_listed": dict(sorted(self.repairs_not_listed.items())),
             "problems": [asdict(p) for p in self.problems],
-            "items": [asdict(e) for e in self.entries],
+            "items": [asdict(e) for e in sorted(self.entries, key=lambda e: e.seq)],
             "media": self.media,
         }
 

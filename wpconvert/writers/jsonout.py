@@ -134,7 +134,7 @@ class JSONWriter(Writer):
         for item in items:
             fh.write(sep + _dumps(item_dict(item, self.media_for(item))))
             sep = ",\n"
-            ctx.report.written(item, ctx.output.name)
+            ctx.report.written(item, ctx.output.name, ctx.seq)
         fh.write("\n]}\n")
         out.commit()
 
@@ -165,5 +165,5 @@ class JSONLinesWriter(JSONWriter):
             record = {"record": "item"}
             record.update(item_dict(item, self.media_for(item)))
             fh.write(_dumps(record) + "\n")
-            ctx.report.written(item, ctx.output.name)
+            ctx.report.written(item, ctx.output.name, ctx.seq)
         out.commit()

@@ -9,18 +9,22 @@ the front matter says (:meth:`front_matter`) and what else the site needs (:meth
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from .. import policy
-from ..frontmatter import front_matter
+from ..frontmatter import dump, front_matter
 from ..index import Entry, SiteIndex
 from ..links import LinkRewriter
 from ..model import Comment, Item
 from ..paths import safe_segment, slugify
 from ..transform.content import Rendered, render
 from ..transform.context import TransformContext
+from ..parallel import default_jobs, ordered_map
+from ..report import Report
 from . import Writer
 
 # Taxonomies with a front matter key of their own; any other becomes a key named after it.
@@ -39,6 +43,17 @@ def iso_date(local: str | None, gmt: str | None) -> dt.datetime | None:
     return None
 
 
+@dataclass
+class Built:
+    """One item's files, made by :meth:`SiteWriter.build`, and what building it reported."""
+
+    item: Item
+    seq: int
+    path: str
+    files: list[tuple[str, str | bytes]]
+    report: Report = field(default_factory=Report)
+
+
 class SiteWriter(Writer):
     """Base of the page-per-item writers."""
 
@@ -51,6 +66,8 @@ class SiteWriter(Writer):
         super().__init__(*args, **kwargs)
         self.index: SiteIndex | None = None
         self.links: LinkRewriter | None = None
+        self._pid = os.getpid()
+        self._problems_seen: set[tuple[str, str]] = set()
 
     # -- planning (first pass) ------------------------------------------------------------
     def observe(self, item: Item, seq: int, publish: bool) -> None:
@@ -136,12 +153,51 @@ class SiteWriter(Writer):
 
     # -- writing (second pass) ------------------------------------------------------------
     def write(self, items: Iterable[Item]) -> None:
+        """Build every item's files (in worker processes with ``--jobs``) and write them
+        in export order."""
         assert self.index is not None, "plan() runs before write()"
-        for item in items:
-            entry = self.index.at(self.ctx.seq)
+        jobs = self.ctx.options.jobs or default_jobs()
+        work = ((self.ctx.seq, item) for item in items)
+        for built in ordered_map(self._build_one, work, jobs):
+            self.commit(built)
+
+    def _build_one(self, job: tuple[int, Item]) -> Built:
+        """Build one item with a report of its own (runs in a worker with ``--jobs``)."""
+        seq, item = job
+        assert self.index is not None and self.links is not None
+        if self._pid != os.getpid():
+            # A forked worker: SQLite connections must not cross a fork.
+            self._pid = os.getpid()
+            self.index.reopen()
+            if self.media is not None:
+                self.media.reopen()
+        report = Report()
+        main_report, self.ctx.report = self.ctx.report, report
+        self.links.report = report
+        try:
+            entry = self.index.at(seq)
             if entry is None or not entry.path:
-                continue
-            self.write_item(item, entry)
+                return Built(item, seq, "", [], report)
+            return Built(item, seq, entry.path, self.build(item, entry), report)
+        finally:
+            self.ctx.report = main_report
+            self.links.report = main_report
+
+    def commit(self, built: Built) -> None:
+        """Write what :meth:`build` made and merge its report (in the main process)."""
+        report = self.ctx.report
+        for p in built.report.problems:
+            key = (p.code, p.message)
+            if key not in self._problems_seen:
+                self._problems_seen.add(key)
+                report.problems.append(p)
+        report.counts.update(built.report.counts)
+        report.media.extend(built.report.media)
+        if not built.path:
+            return
+        for rel, data in built.files:
+            self.ctx.tree.write(rel, data)
+        report.written(built.item, built.path, built.seq)
 
     def render_item(self, item: Item, entry: Entry) -> tuple[Rendered, TransformContext]:
         """The item's content as Markdown, with its links and media rewritten."""
@@ -154,27 +210,30 @@ class SiteWriter(Writer):
             self.ctx.report.counts[key] += n
         return Rendered(body, summary, rendered.pages), tctx
 
-    def write_item(self, item: Item, entry: Entry) -> None:
-        """Write one item's page (and its comments where they go elsewhere)."""
+    def build(self, item: Item, entry: Entry) -> list[tuple[str, str | bytes]]:
+        """The files of one item: its page, and its comments where they go elsewhere."""
         rendered, _ = self.render_item(item, entry)
         data = self.front_matter(item, entry, rendered)
+        files: list[tuple[str, str | bytes]] = []
         comments = self.comment_tree(item, entry)
         if comments:
-            self.place_comments(item, entry, comments, data)
+            files.extend(self.place_comments(item, entry, comments, data))
         body = rendered.markdown
-        self.ctx.tree.write(entry.path, front_matter(data, body if body.endswith("\n") or not body else body + "\n"))
-        self.ctx.report.written(item, entry.path)
+        page = front_matter(data, body if body.endswith("\n") or not body else body + "\n")
+        files.insert(0, (entry.path, page))
+        return files
 
-    def place_comments(self, item: Item, entry: Entry, comments: list[dict[str, Any]], data: dict[str, Any]) -> None:
-        """Put the comment thread in the front matter or in a sidecar file beside the page."""
+    def place_comments(
+        self, item: Item, entry: Entry, comments: list[dict[str, Any]], data: dict[str, Any]
+    ) -> list[tuple[str, str | bytes]]:
+        """Put the comment thread in the front matter, or return the files that hold it
+        (a sidecar ``<name>.comments.yaml`` beside the page)."""
         if self.ctx.options.comments == "front-matter":
             data["comments"] = comments
-            return
-        from ..frontmatter import dump
-
+            return []
         side = PurePosixPath(entry.path)
         side = side.with_name(side.stem + ".comments.yaml")
-        self.ctx.tree.write(side, dump(comments))
+        return [(side.as_posix(), dump(comments))]
 
     # -- front matter ---------------------------------------------------------------------
     def taxonomies(self, item: Item) -> dict[str, list[str]]:
