@@ -14,6 +14,7 @@ The library is what the ``wpconvert`` command runs::
 
 from __future__ import annotations
 
+from .check import CheckResult, check
 from .convert import Info, convert, info
 from .errors import InputError, OutputError, UsageError, WPConvertError
 from .model import Author, Comment, Item, ItemTerm, Meta, Site, Source, Term
@@ -24,6 +25,7 @@ from .writers import WriteContext, Writer
 
 __all__ = [
     "Author",
+    "CheckResult",
     "Comment",
     "Entry",
     "Export",
@@ -44,6 +46,7 @@ __all__ = [
     "WPConvertError",
     "WriteContext",
     "Writer",
+    "check",
     "convert",
     "info",
     "read",

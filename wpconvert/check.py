@@ -36,7 +36,6 @@ from . import inputs as _inputs
 from .convert import NON_CONTENT_TYPES
 from .errors import InputError, UsageError
 from .index import SiteIndex
-from .media.find import find_media_urls
 from .media.kinds import has_uploads_marker, is_photon_host, is_wpcom_files_host
 from .media.paths import uploads_relative
 from .media.variants import original_url
@@ -113,6 +112,10 @@ _NOT_POST_PATH = re.compile(
 _ARCHIVE_QUERY = frozenset(("cat", "tag", "s", "m", "author", "paged", "feed", "year", "monthnum", "day"))
 _POST_QUERY = ("p", "page_id", "attachment_id", "preview_id")
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+# A URL of an uploaded file anywhere in content: attributes, srcset, shortcodes, block JSON.
+_UPLOAD_URL = re.compile(
+    r"""(?:https?:)?//[^\s"'<>()\[\]\\{}|^`]+|(?<=["'(=\s])/wp-content/uploads/[^\s"'<>()\[\]\\{}|^`]+"""
+)
 _PAGED = re.compile(r"^(.*/)\d+/?$")  # /post-slug/2/: page 2 of a multipage post
 _FLUSH_ROWS = 2000
 
@@ -242,6 +245,8 @@ class _Checker:
         self.defined_names = {(t.taxonomy, t.name.strip().casefold()) for t in site.terms}
         self.defined_taxonomies = {t.taxonomy for t in site.terms}
         self.logins = {a.login for a in site.authors}
+        self.logins_folded = {a.login.casefold(): a.login for a in site.authors}
+        self.names = {(t.taxonomy, t.name.strip().casefold()): t.slug for t in site.terms}
 
     # -- the pass ---------------------------------------------------------------------------
     def add(self, item: Item) -> None:
@@ -328,16 +333,29 @@ class _Checker:
                     self._uses.append((seq, "closer", name, ""))
             for att_id in recorder.asked:
                 self._refs.append((seq, "content", att_id))
-        base = item.link if item.link.startswith(("http://", "https://")) else self.site.link or None
         if "href" in content:
             self._links(seq, content)
-        if "/" in content:
-            for url in find_media_urls(content, base_url=base):
-                rel = uploads_relative(url)
-                if rel is None:
+        if "/wp-content/uploads/" in content or ".files.wordpress.com/" in content:
+            self._media(seq, content)
+
+    def _media(self, seq: int, content: str) -> None:
+        seen: set[str] = set()
+        for m in _UPLOAD_URL.finditer(content):
+            url = html.unescape(m.group()).rstrip(".,;:!?")
+            if url.startswith("//"):
+                url = "https:" + url
+            elif url.startswith("/"):
+                if not self.site_hosts:
                     continue
-                orig = uploads_relative(original_url(url)) or rel
-                self._uses.append((seq, "media", f"{_bare(_host(url))}\x00{orig}", url))
+                url = f"https://{min(self.site_hosts)}{url}"
+            if url in seen:
+                continue
+            seen.add(url)
+            rel = uploads_relative(url)
+            if rel is None:
+                continue
+            orig = uploads_relative(original_url(url)) or rel
+            self._uses.append((seq, "media", f"{_bare(_host(url))}\x00{orig}", url))
 
     def _links(self, seq: int, content: str) -> None:
         seen: set[str] = set()
@@ -407,7 +425,7 @@ class _Checker:
             who = self._label(seq)
             if kind == "parent":
                 me = self.index.at(seq)
-                if me is not None and me.id == target:
+                if me is not None and me.id == target and self._other_with_id(target, seq) is None:
                     self.finding("WPC201", f"{who}: it is its own parent", seq)
                 elif entry is None:
                     hierarchical = me is not None and me.post_type not in NON_CONTENT_TYPES
@@ -421,6 +439,10 @@ class _Checker:
                                            f"{entry.post_type}, not an attachment", seq)
             elif kind == "content" and self.attachments and not self._attachment_exists(target):
                 self.finding("WPC207", f"{who}: its content refers to attachment {target}, which is not in the export", seq)
+
+    def _other_with_id(self, post_id: int, seq: int) -> int | None:
+        row = self.db.execute("SELECT seq FROM items WHERE id = ? AND seq != ? LIMIT 1", (post_id, seq)).fetchone()
+        return None if row is None else int(row[0])
 
     def _attachment_exists(self, post_id: int) -> bool:
         row = self.db.execute(
@@ -467,12 +489,17 @@ class _Checker:
                 taxonomy, _, slug = key.partition("\x00")
                 name = f"{slug!r}" + (f" ({extra})" if extra and extra != slug else "")
                 if taxonomy in self.defined_taxonomies and taxonomy != "nav_menu":
-                    self.finding("WPC204", f"{taxonomy} {name} is used{more} but not defined in the export", seq)
+                    twin = self.names.get((taxonomy, (extra or "").strip().casefold()))
+                    hint = f" (a term of that name is defined with slug {twin!r})" if twin is not None else ""
+                    self.finding("WPC204", f"{taxonomy} {name} is used{more} but not defined in the export{hint}", seq)
                 else:
                     self.finding("WPC205", f"{taxonomy} {name} is used{more} but not defined "
                                            "(the export defines no term of that taxonomy)", seq)
             elif kind == "author":
-                self.finding("WPC206", f"author {key!r} is named by dc:creator{more} but not defined in the export", seq)
+                twin = self.logins_folded.get(key.casefold())
+                hint = f" (the author {twin!r} differs in case only)" if twin else ""
+                self.finding("WPC206", f"author {key!r} is named by dc:creator{more} but not defined in the export{hint}",
+                             seq)
             elif kind == "shortcode":
                 self.finding("WPC401", f"unknown shortcode [{key}]{more}", seq)
             elif kind == "block":

@@ -120,6 +120,8 @@ class Repairer:
         self._buf_lines: tuple[int, int] = (0, 1)
         self._seg_lines: tuple[str, int, int, int] | None = None
         self._pending_prefixes: set[str] = set()
+        # Repairs of one stretch of markup, held to be told in the order of the input.
+        self._held: list[tuple[int, int, str, str]] | None = None
         self.lines_dropped = 0  # lines removed before <?xml, for mapping lxml's line numbers
         self.truncated = False
 
@@ -130,6 +132,9 @@ class Repairer:
 
     # -- reporting ----------------------------------------------------------------------
     def _repair(self, kind: str, line: int, detail: str, column: int = 1) -> None:
+        if self._held is not None:
+            self._held.append((line, column, kind, detail))
+            return
         if self.strict:
             raise InputError(self.name, f"broken input ({kind}), refused by --strict: {detail}", line, column)
         self._sink(kind, line, detail)
@@ -322,7 +327,21 @@ class Repairer:
         return end
 
     def _outside(self, buf: str, start: int, end: int, *, eof: bool) -> str:
-        """Filter markup and text outside CDATA: controls, entities, prefixes, DTDs."""
+        """Filter markup and text outside CDATA: controls, entities, prefixes, DTDs.
+
+        The checks run one after another over the stretch; their repairs are then told in
+        input order, so that --strict refuses the first thing wrong, not the first check's.
+        """
+        self._held = []
+        try:
+            seg = self._outside_checks(buf, start, end, eof=eof)
+        finally:
+            held, self._held = self._held, None
+        for line, column, kind, detail in sorted(held, key=lambda r: (r[0], r[1])):
+            self._repair(kind, line, detail, column)
+        return seg
+
+    def _outside_checks(self, buf: str, start: int, end: int, *, eof: bool) -> str:
         seg = buf[start:end]
         if "<!" in seg:
             m = _DOCTYPE.search(seg)

@@ -53,7 +53,7 @@ _DELIMITER = re.compile(
 )
 # Anything that still looks like a block comment after parsing (upper case, no spaces…):
 # WordPress would not parse it as a block either, but it must not reach the output.
-_STRAY_DELIMITER = re.compile(r"<!--\s*/?wp:[^>]*?-->")
+_STRAY_DELIMITER = re.compile(r"<!--\s*/?wp:[^>]*?-->", re.I)
 
 
 def is_block_content(html_text: str) -> bool:
@@ -367,6 +367,6 @@ def render_blocks(html_text: str, ctx: TransformContext) -> str:
         open_name, raw, parts = stack.pop()
         stack[-1][2].append(_render_block(open_name, raw, "".join(parts), ctx))
     out = "".join(stack[0][2])
-    if "wp:" in out:
+    if "<!--" in out:
         out = _STRAY_DELIMITER.sub("", out)
     return out

@@ -60,7 +60,6 @@ _LEADING_NEXTPAGE = re.compile(r"\A\s*(?:<p>\s*)?<!--nextpage-->(?:\s*</p>)?")
 # An HTML comment, or a script/style/textarea, inside which "<!--" is text (old pages hide
 # script code from old browsers in one) and must stay.
 _COMMENT_OR_RAW = re.compile(r"<!--|<(script|style|textarea)\b", re.I)
-_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 def _autoembed(text: str, ctx: TransformContext) -> str:
@@ -91,18 +90,36 @@ def _drop_comments(text: str) -> str:
     return "".join(out)
 
 
+_EMPTY_ITEM = re.compile(r"[ >]*(?:[-*+]|\d+[.)])?[ \t]*")
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip(" >")  # empty, or only the prefix of a quote
+
+
 def _split_more(md: str) -> tuple[str, str | None]:
     """(body without the marker, Markdown before it) — summary None without a marker."""
     at = md.find(_MORE_MARK)
     if at < 0:
         return md, None
-    left, right = md[:at].rstrip(" \t"), md[at + len(_MORE_MARK) :].lstrip(" \t")
-    joint = "" if not left or not right or left.endswith("\n") or right.startswith("\n") else " "
-    summary_lines = left.rstrip().split("\n")
-    while summary_lines and not summary_lines[-1].strip(" >"):
-        summary_lines.pop()  # the quote prefix the marker stood after
-    summary = "\n".join(summary_lines)
-    body = _BLANK_RUN.sub("\n\n", left + joint + right).strip("\n")
+    start = md.rfind("\n", 0, at) + 1
+    end = md.find("\n", at)
+    end = len(md) if end < 0 else end
+    if _is_blank(md[start:end].replace(_MORE_MARK, "")):
+        # The marker had a paragraph of its own: its line goes, and one of the two
+        # separators around it ("" or ">" lines).
+        before, after = md[:start].split("\n")[:-1], md[end + 1 :].split("\n")
+        if before and after and _is_blank(before[-1]) and _is_blank(after[0]):
+            after = after[1:]
+        body = "\n".join(before + after)
+    else:  # inside a paragraph: "Start of the <!--more--> sentence."
+        before = md[:at].rstrip(" \t").split("\n")
+        left, right = md[:at].rstrip(" \t"), md[at + len(_MORE_MARK) :].lstrip(" \t")
+        body = left + ("" if right.startswith(("\n", ".", ",", ";", ":")) or not left else " ") + right
+    while before and _EMPTY_ITEM.fullmatch(before[-1]):
+        before.pop()  # what stood before the marker on its line: a quote or list prefix
+    summary = "\n".join(before)
+    body = body.strip("\n")
     return (body + "\n" if body else ""), (summary + "\n" if summary else "")
 
 

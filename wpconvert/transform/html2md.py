@@ -77,13 +77,9 @@ _AMP_ENTITY_RE = re.compile(r"&amp;(?=[A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-
 _AMP_PH = "wpcvtamp"
 
 _EMPHASIS_TAGS = {"em": "*", "i": "*", "u": "*", "strong": "**", "b": "**", "del": "~~", "s": "~~", "strike": "~~"}
-_INLINE_FMT = "strong|b|em|i|u|del|s|strike"
-# Whitespace at the inner edge of an emphasis element or link moves outside it ("<b>bold </b>x"
-# → "**bold** x"): Markdown does not close emphasis after a space.
-_EMPH_LEADING_WS = re.compile(r"(<(?:a|" + _INLINE_FMT + r")\b[^>]*>)((?:\s|&nbsp;)+)", re.I)
-_EMPH_TRAILING_WS = re.compile(r"(?<!\s)(?<!&nbsp;)((?:\s|&nbsp;)+)(</(?:a|" + _INLINE_FMT + r")\s*>)", re.I)
-# Empty emphasis (Gutenberg leaves "<strong></strong>" behind): "****" alone would be a rule.
-_EMPH_EMPTY = re.compile(r"<(" + _INLINE_FMT + r")\b[^>]*>(\s*)</\1\s*>", re.I)
+# Emphasis and links; whitespace at their inner edges is moved outside them.
+_FORMAT_TAG = re.compile(r"<(/?)(a|strong|b|em|i|u|del|s|strike)\b[^>]*>", re.I)
+_LEADING_SPACES = re.compile(r"(?:\s|&nbsp;)*")
 
 
 def _md_label(text: str) -> str:
@@ -118,6 +114,7 @@ class _Converter(html2text.HTML2Text):
         # Marks of the open lists; "-" or "*" for bullets, "." or ")" for numbers.
         self._marks: list[str] = []
         self._last_top_mark = ""
+        self._emphasis_depth: dict[str, int] = {}
 
     def _link_text_starts(self) -> None:
         # The first output inside <a> opens the link text (html2text's own rule).
@@ -132,9 +129,13 @@ class _Converter(html2text.HTML2Text):
             # Unlike html2text: no space inserted before or after the marks. Spaces were
             # moved outside the element beforehand, and "*" emphasis works inside words.
             self.current_tag = tag
-            if start:
-                self._link_text_starts()
-            self.o(mark)
+            # Nested emphasis of one kind (<b><strong>…) is written once: "****" breaks it.
+            depth = self._emphasis_depth.get(mark, 0)
+            self._emphasis_depth[mark] = depth + 1 if start else max(depth - 1, 0)
+            if (start and depth == 0) or (not start and depth == 1):
+                if start:
+                    self._link_text_starts()
+                self.o(mark)
             return
         if tag == "br":
             self.current_tag = tag
@@ -142,6 +143,7 @@ class _Converter(html2text.HTML2Text):
                 self._link_text_starts()
                 quote = ">" * self.blockquote + " " if self.blockquote else ""
                 self.o(_BR_MARK + "\n" + quote + (self.list_code_indent if self.list else ""))
+                self.lastWasNL = True  # a line starts: no space from the source's newline
             return
         if tag == "li":
             self._list_item(start)
@@ -267,6 +269,7 @@ _CODE_FORMAT_TAG = re.compile(
     re.I,
 )
 _BR_TAG = re.compile(r"<br\s*/?>", re.I)
+_BR_LINE = re.compile(r"<br\s*/?>\n?", re.I)
 _LANG_PATTERNS = (
     re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)", re.I),
     re.compile(r"(?:^|\s)lang:([\w+#.-]+)", re.I),  # Crayon
@@ -278,12 +281,13 @@ _NO_LANGUAGE = frozenset({"default", "plain", "plaintext", "none", "nohighlight"
 def code_text(inner_html: str) -> str:
     """The source text of a listing from the inner HTML of its ``<pre>``/``<code>``.
 
-    ``<br>`` becomes a newline, formatting tags go, entities are decoded (``&lt;`` → ``<``,
-    ``&amp;`` → ``&``), and no-break spaces become spaces (TinyMCE writes ``&nbsp;`` for
-    indentation). The newline right after ``<pre>`` is dropped (HTML ignores it) and so is
-    trailing whitespace; indentation and blank lines inside are kept.
+    ``<br>`` becomes a newline (with the newline wpautop writes after it), formatting tags
+    go, entities are decoded (``&lt;`` → ``<``, ``&amp;`` → ``&``), and no-break spaces
+    become spaces (TinyMCE writes ``&nbsp;`` for indentation). The newline right after
+    ``<pre>`` is dropped (HTML ignores it) and so is trailing whitespace; indentation and
+    blank lines inside are kept.
     """
-    text = _BR_TAG.sub("\n", inner_html)
+    text = _BR_LINE.sub("\n", inner_html) if "<br" in inner_html.lower() else inner_html
     text = _CODE_FORMAT_TAG.sub("", text)
     text = html.unescape(text).replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
     if text.startswith("\n"):
@@ -351,10 +355,15 @@ _INLINE_CODE = element_re("code")
 
 
 def _inline_code(m: re.Match[str], ctx: TransformContext) -> str:
-    # html2text writes `code` with single backticks even when the code holds backticks.
-    if "`" not in m.group(2):
+    content = m.group(2)
+    if "\n" in content.strip() or "<br" in content.lower():
+        # Code on several lines (wpautop turned its newlines into <br />): a code block.
+        language = code_language(attr(m.group(1), "class"))
+        return "\n<p>" + ctx.fence(code_text(content), language) + "</p>\n"
+    if "`" not in content:
         return m.group(0)
-    text = " ".join(code_text(m.group(2)).split("\n"))
+    # html2text writes `code` with single backticks even when the code holds backticks.
+    text = code_text(content)
     longest = max(len(run) for run in re.findall(r"`+", text))
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -614,40 +623,83 @@ def _convert_tables(text: str, ctx: TransformContext) -> str:
 # --- the conversion ----------------------------------------------------------------------
 
 
+def _move_spaces_out(text: str) -> str:
+    """Whitespace at the inner edges of emphasis and links moves outside ("<b>bold </b>x" →
+    "<b>bold</b> x"): Markdown does not open emphasis before a space or close it after one.
+    Empty emphasis goes (Gutenberg leaves "<strong></strong>"; "****" alone is a rule)."""
+    out: list[str] = []
+    pos = 0
+    open_at = -1  # index in out of an opening tag with nothing visible after it yet
+    open_name = ""
+    for m in _FORMAT_TAG.finditer(text):
+        before = text[pos : m.start()]
+        name = m.group(2).lower()
+        if m.group(1):  # a closing tag
+            kept = before.rstrip()
+            while kept.endswith("&nbsp;"):
+                kept = kept[:-6].rstrip()
+            if not kept and open_at == len(out) - 1 and open_name == name:
+                out[open_at] = ""  # empty: drop both tags, keep the spaces
+                out.append(before)
+            else:
+                out += [kept, m.group(0), before[len(kept) :]]
+            open_at = -1
+            pos = m.end()
+        else:
+            spaces = _LEADING_SPACES.match(text, m.end())
+            assert spaces is not None  # the pattern matches the empty string
+            out += [before, spaces.group(), m.group(0)]
+            open_at, open_name = len(out) - 1, name
+            pos = spaces.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _prepare_inline(text: str) -> str:
     """Fixes applied to HTML just before html2text sees it."""
     if _BR_MARK in text:
         text = text.replace(_BR_MARK, "")
     if "&amp;" in text:
         text = _AMP_ENTITY_RE.sub("&" + _AMP_PH + ";", text)
-    text = _UNICODE_SPACE_RE.sub(lambda m: "&nbsp;" if m.group() == "\u00a0" else f"&#{ord(m.group())};", text)
-    text = _EMPH_EMPTY.sub(r"\2", text)
-    text = _EMPH_LEADING_WS.sub(r"\2\1", text)
-    return _EMPH_TRAILING_WS.sub(r"\2\1", text)
+    if not text.isascii() and any(space in text for space in _UNICODE_SPACES):
+        text = _UNICODE_SPACE_RE.sub(lambda m: "&nbsp;" if m.group() == "\u00a0" else f"&#{ord(m.group())};", text)
+    return _move_spaces_out(text)
 
 
-# The lookbehinds start each match at the start of a run of spaces (linear, not quadratic).
-_TRAILING_WS = re.compile(r"(?<![ \t\u00a0])[ \t\u00a0]+$", re.M)
-_BR_BEFORE_WS = re.compile(r"(?<![ \t\u00a0])[ \t\u00a0]+" + _BR_MARK)
-_BR_LINE_START = re.compile(r"^([ \t>]*)" + _BR_MARK, re.M)
-_BR_HARD = re.compile(_BR_MARK + r"(?=\n[ \t>]*[^ \t>\n])")
-_MANY_NEWLINES = re.compile(r"\n{3,}")
-# Empty quote lines (">") that html2text repeats or leaves at the edges of a quote.
-_QUOTE_BLANK_RUN = re.compile(r"^(>+)\n(?:\1\n)+", re.M)
-_QUOTE_BLANK_EDGE = re.compile(r"(?:\A|(?<=\n\n))>+\n|^>+(?:\n(?=\n)|\n?\Z)", re.M)
+_BR_HARD_NEXT = re.compile(r"[ \t>]*[^ \t>]")
 
 
 def _tidy(md: str) -> str:
-    """Trailing whitespace off, hard breaks where they mean something, one blank line max."""
-    md = _TRAILING_WS.sub("", md)
-    if _BR_MARK in md:
-        md = _BR_BEFORE_WS.sub(_BR_MARK, md)
-        md = _BR_LINE_START.sub(r"\1", md)
-        md = _BR_HARD.sub("  ", md).replace(_BR_MARK, "")
-    if ">\n" in md:
-        md = _QUOTE_BLANK_EDGE.sub("", _QUOTE_BLANK_RUN.sub(r"\1\n", md))
-    md = _MANY_NEWLINES.sub("\n\n", md).strip("\n")
-    return md + "\n" if md else ""
+    """Trailing whitespace off, hard breaks where they mean something, one blank line max,
+    no empty quote line (">") at the edge of a quote; one final newline ("" when empty).
+
+    One pass over the lines: regular expressions for these rules cost more than html2text
+    itself on long posts.
+    """
+    lines = md.split("\n")
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        line = line.rstrip(" \t\u00a0")
+        if line.endswith(_BR_MARK):
+            line = line[:-1].rstrip(" \t\u00a0")
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            # A hard break only between two lines with text (not at a paragraph's edge).
+            if line.strip(" >") and _BR_HARD_NEXT.match(following.replace(_BR_MARK, "")):
+                line += "  "
+        if _BR_MARK in line:
+            line = line.replace(_BR_MARK, "")
+        if not line:
+            while out and out[-1] and not out[-1].strip(">"):
+                out.pop()  # a ">" line before a blank line
+            if out and out[-1]:
+                out.append("")
+        elif not line.strip(">") and (not out or not out[-1] or out[-1] == line):
+            continue  # a ">" line after a blank line, or repeated
+        else:
+            out.append(line)
+    while out and not out[-1].strip(">"):
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
 
 
 _RAW_NEEDLES = tuple("<" + name for name in _RAW_TAGS.split("|"))
@@ -674,7 +726,7 @@ def html_to_markdown(html_text: str, ctx: TransformContext) -> str:
         text = _convert_tables(text, ctx)
     if "<pre" in low:
         text = _fence_pres(text, ctx)
-    if "`" in text and "<code" in low:
+    if "<code" in low:
         text = _INLINE_CODE.sub(lambda m: _inline_code(m, ctx), text)
     if "<figure" in low:
         text = _unwrap_figures(text)

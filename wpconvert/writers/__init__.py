@@ -101,11 +101,14 @@ def available() -> dict[str, type[Writer]]:
 
 
 def _builtins() -> dict[str, type[Writer]]:
+    from .hugo import HugoWriter
+    from .jekyll import JekyllWriter
     from .jsonout import JSONLinesWriter, JSONWriter
     from .site import MarkdownWriter
 
     builtins: dict[str, type[Writer]] = {
         "json": JSONWriter, "jsonl": JSONLinesWriter, "markdown": MarkdownWriter,
+        "hugo": HugoWriter, "jekyll": JekyllWriter,
     }
     return builtins
 
