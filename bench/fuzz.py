@@ -67,7 +67,7 @@ WORKER_MEMORY = 2 << 30
 # At most this many failures of one signature are saved to disk.
 SAVE_PER_SIGNATURE = 3
 
-__all__ = ["Case", "Outcome", "Summary", "cases", "check_case", "mutate", "run", "seed_files"]
+__all__ = ["Case", "Outcome", "Runner", "Summary", "cases", "check_case", "mutate", "run", "seed_files"]
 
 
 # -- seeds -------------------------------------------------------------------------------
@@ -383,8 +383,7 @@ def m_namespace(rng: random.Random, data: bytes, others: Sequence[bytes]) -> tup
 
 
 def m_line_endings(rng: random.Random, data: bytes, others: Sequence[bytes]) -> tuple[bytes, str]:
-    new = rng.choice((b"\r", b"\r\n", b"\n\n", b"\x85".decode("latin-1").encode("utf-8"), b"\u2028".decode(
-        "unicode_escape").encode("utf-8")))
+    new = rng.choice((b"\r", b"\r\n", b"\n\n", "\u0085".encode(), "\u2028".encode()))
     return data.replace(b"\n", new), f"line endings -> {new!r}"
 
 
@@ -559,7 +558,10 @@ def check_case(data: bytes, fmt: str, strict: bool, workdir: Path) -> Outcome:
         bad = _check_error(exc, case_path)
         if bad:
             return Outcome("bad-error", "bad-error", f"{bad}: {type(exc).__name__}: {exc!r}", seconds)
-        return Outcome(type(exc).__name__, "", str(exc), seconds)
+        kind = type(exc).__name__
+        if kind == "InputError" and not getattr(exc, "line", 0):
+            kind += " (no line)"
+        return Outcome(kind, "", str(exc), seconds)
     except RecursionError:
         # Kept apart from other exceptions so that the trace stays short in the report.
         tb = traceback.format_exc(limit=-12)
@@ -575,6 +577,37 @@ def check_case(data: bytes, fmt: str, strict: bool, workdir: Path) -> Outcome:
     if bad:
         return Outcome("bad-output", "bad-output", bad, seconds)
     return Outcome("problems" if report.has_errors() else "ok", "", "", seconds)
+
+
+def selftest_case(data: bytes, fmt: str, strict: bool, workdir: Path) -> Outcome:
+    """A stand-in for :func:`check_case` that misbehaves on request, to test the harness:
+    ``HANG`` sleeps, ``CRASH`` raises a KeyError, ``DIE`` kills the worker, ``MULTILINE``
+    raises a two-line WPConvertError, ``LEAK`` leaves a file in TMPDIR."""
+    from wpconvert.errors import WPConvertError
+
+    def misbehave() -> None:
+        if data == b"HANG":
+            time.sleep(3600)
+        if data == b"CRASH":
+            raise KeyError("boom")
+        if data == b"DIE":
+            os._exit(9)
+        if data == b"MULTILINE":
+            raise WPConvertError("first line\nsecond line")
+        if data == b"LEAK":
+            tempfile.mkstemp(prefix="leak-")
+
+    if data in (b"HANG", b"CRASH", b"DIE", b"MULTILINE", b"LEAK"):
+        start = time.perf_counter()
+        try:
+            misbehave()
+        except WPConvertError as exc:
+            bad = _check_error(exc, workdir / CASE_NAME)
+            return Outcome("bad-error" if bad else "WPConvertError", "bad-error" if bad else "", bad)
+        except Exception:
+            return Outcome("traceback", "traceback", traceback.format_exc(), time.perf_counter() - start)
+        return Outcome("ok")
+    return check_case(data, fmt, strict, workdir)
 
 
 def _worker(conn: Any, target: str) -> None:
@@ -614,7 +647,7 @@ def _worker(conn: Any, target: str) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-class _Runner:
+class Runner:
     """One worker process with a per-case watchdog; restarted after a hang or a crash."""
 
     def __init__(self, timeout: float, target: str) -> None:
@@ -756,7 +789,7 @@ def run(
     summary = Summary()
     began = time.perf_counter()
     per_format = seconds / max(1, len(formats))
-    runner = _Runner(timeout, target)
+    runner = Runner(timeout, target)
     try:
         for fmt in formats:
             stop = time.perf_counter() + per_format
@@ -787,7 +820,7 @@ def run(
 
 def replay(paths: Sequence[Path], fmt: str, strict: bool, timeout: float) -> int:
     """Run saved cases again; print each outcome; 1 when any still fails."""
-    runner = _Runner(timeout, "bench.fuzz.check_case")
+    runner = Runner(timeout, "bench.fuzz.check_case")
     failed = 0
     try:
         for p in paths:

@@ -42,7 +42,8 @@ def test_is_block_content() -> None:
 def test_every_block_is_counted_with_its_namespace() -> None:
     ctx = TransformContext()
     render_blocks(
-        block("paragraph", "<p>a</p>") + '<!-- wp:latest-posts {"postsToShow":2} /-->'
+        block("paragraph", "<p>a</p>")
+        + '<!-- wp:latest-posts {"postsToShow":2} /-->'
         + block("acme/widget", "<div>w</div>", '{"x":1}'),
         ctx,
     )
@@ -92,11 +93,13 @@ def test_deep_nesting_does_not_recurse() -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["<!-- wp:paragraph -->", "<!-- /wp:paragraph -->", "<!-- wp:group -->", "<!-- /wp:group -->",
-             '<!-- wp:image {"id":1} -->', "<!-- /wp:image -->", "<!-- wp:acme/x /-->", "<!-- wp:code -->",
-             "<!-- /wp:code -->", '<!-- wp:embed {"url":"https://youtu.be/x"} -->', "<!-- /wp:embed -->",
-             "<!-- wp:html -->", "<!-- /wp:html -->", "<p>", "</p>", "<figure>", "<img src=x>", "<pre>",
-             "<code>", "text", "{", "}", "-->", "<!--", "\n"]
+            [
+                *"<!-- wp:paragraph -->|<!-- /wp:paragraph -->|<!-- wp:group -->|<!-- /wp:group -->".split("|"),
+                *'<!-- wp:image {"id":1} -->|<!-- /wp:image -->|<!-- wp:acme/x /-->|<!-- wp:code -->'.split("|"),
+                *'<!-- /wp:code -->|<!-- wp:embed {"url":"https://youtu.be/x"} -->|<!-- /wp:embed -->'.split("|"),
+                *"<!-- wp:html -->|<!-- /wp:html -->|<p>|</p>|<figure>|<img src=x>|<pre>|<code>|text".split("|"),
+                *"{|}|-->|<!--|\n".split("|"),
+            ]
         ),
         max_size=30,
     )
@@ -116,8 +119,11 @@ def test_paragraph_heading_separator_spacer() -> None:
         block("paragraph", '<p class="has-drop-cap">Hello <strong>world</strong></p>', '{"dropCap":true}')
         + block("heading", '<h3 class="wp-block-heading">Sub</h3>', '{"level":3}')
         + block("separator", '<hr class="wp-block-separator has-alpha-channel-opacity"/>')
-        + block("spacer", '<div style="height:100px" aria-hidden="true" class="wp-block-spacer"></div>',
-                '{"height":"100px"}')
+        + block(
+            "spacer",
+            '<div style="height:100px" aria-hidden="true" class="wp-block-spacer"></div>',
+            '{"height":"100px"}',
+        )
         + block("paragraph", "<p>end</p>")
     )
     assert convert(markup) == "Hello **world**\n\n### Sub\n\n* * *\n\nend\n"
@@ -261,7 +267,8 @@ def test_embeds_become_links() -> None:
         '{"url":"https://twitter.com/WordPress/status/1057136472321613824","type":"rich"}',
     )
     no_attr = block(
-        "embed", '<figure class="wp-block-embed"><div class="wp-block-embed__wrapper">https://vimeo.com/1</div></figure>'
+        "embed",
+        '<figure class="wp-block-embed"><div class="wp-block-embed__wrapper">https://vimeo.com/1</div></figure>',
     )
     ctx = TransformContext()
     assert convert(youtube + legacy + no_attr, ctx) == (
@@ -306,7 +313,7 @@ def test_table_block_goes_to_html2md() -> None:
     markup = block(
         "table",
         '<figure class="wp-block-table"><table><thead><tr><th>H1</th><th>H2</th></tr></thead><tbody><tr>'
-        "<td>Cell 1</td><td>Cell 2</td></tr></tbody></table><figcaption class=\"wp-element-caption\">Caption"
+        '<td>Cell 1</td><td>Cell 2</td></tr></tbody></table><figcaption class="wp-element-caption">Caption'
         "</figcaption></figure>",
     )
     assert convert(markup) == "| H1 | H2 |\n| --- | --- |\n| Cell 1 | Cell 2 |\n\n*Caption*\n"
@@ -367,10 +374,14 @@ def test_shortcode_block_passes_its_text_on() -> None:
 def test_dynamic_blocks_render_nothing_but_are_counted() -> None:
     ctx = TransformContext()
     markup = (
-        "<!-- wp:latest-posts /-->\n<!-- wp:archives {\"displayAsDropdown\":true} /-->\n<!-- wp:site-title /-->\n"
-        + block("query", '<div class="wp-block-query"><!-- wp:post-template --><!-- wp:post-title /-->'
-                "<!-- /wp:post-template --><!-- wp:query-no-results --><p>No posts</p><!-- /wp:query-no-results -->"
-                "</div>", '{"queryId":1}')
+        '<!-- wp:latest-posts /-->\n<!-- wp:archives {"displayAsDropdown":true} /-->\n<!-- wp:site-title /-->\n'
+        + block(
+            "query",
+            '<div class="wp-block-query"><!-- wp:post-template --><!-- wp:post-title /-->'
+            "<!-- /wp:post-template --><!-- wp:query-no-results --><p>No posts</p><!-- /wp:query-no-results -->"
+            "</div>",
+            '{"queryId":1}',
+        )
         + block("paragraph", "<p>kept</p>")
     )
     assert convert(markup, ctx) == "kept\n"

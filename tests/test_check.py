@@ -4,6 +4,7 @@ the output formats and exit codes, and the whole corpus (no tracebacks, known fa
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import re
 import tempfile
@@ -19,7 +20,6 @@ from wpconvert.cli_check import github_annotation
 from wpconvert.errors import UsageError
 from wpconvert.report import MAX_LISTED_REPAIRS, Problem
 
-
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SITE = "https://blog.example.org"
 NS = (
@@ -32,7 +32,8 @@ CATEGORY = (
     "<wp:category><wp:term_id>2</wp:term_id><wp:category_nicename><![CDATA[notes]]></wp:category_nicename>"
     "<wp:category_parent><![CDATA[]]></wp:category_parent><wp:cat_name><![CDATA[Notes]]></wp:cat_name></wp:category>"
 )
-TAG = "<wp:tag><wp:term_id>9</wp:term_id><wp:tag_slug><![CDATA[howto]]></wp:tag_slug><wp:tag_name><![CDATA[How-to]]></wp:tag_name></wp:tag>"
+TAG = ("<wp:tag><wp:term_id>9</wp:term_id><wp:tag_slug><![CDATA[howto]]></wp:tag_slug>"
+       "<wp:tag_name><![CDATA[How-to]]></wp:tag_name></wp:tag>")
 
 
 def item(
@@ -378,7 +379,7 @@ def test_wpc209_duplicate_slugs(tmp_path: Path) -> None:
 
 def test_wpc301_internal_links_to_nothing(tmp_path: Path) -> None:
     links = [
-        f"{SITE}/gone/", "/also-gone/", f"http://www.blog.example.org/?p=99",       # reported
+        f"{SITE}/gone/", "/also-gone/", "http://www.blog.example.org/?p=99",       # reported
         f"{SITE}/post-2/", f"{SITE}/post-2/#comments", f"{SITE}/?p=2", "/post-2/",  # resolve
         f"{SITE}/post-2/2/",                                                         # page 2
         f"{SITE}/", f"{SITE}/feed/", f"{SITE}/category/notes/", f"{SITE}/2024/05/",  # not posts
@@ -438,7 +439,8 @@ def test_wpc402_wpc403_unknown_blocks(tmp_path: Path) -> None:
 
 
 def test_wpc499_a_crash_is_a_finding_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import wpconvert.check as mod
+    # wpconvert.check is also the name of the function the package exports: take the module.
+    mod = importlib.import_module("wpconvert.check")
 
     def boom(text: str, ctx: Any) -> str:
         raise RuntimeError("boom")
@@ -447,6 +449,31 @@ def test_wpc499_a_crash_is_a_finding_not_a_traceback(tmp_path: Path, monkeypatch
     doc = wxr(item(1, content="<!-- wp:paragraph --><p>a</p><!-- /wp:paragraph -->"))
     f = only(run(tmp_path, doc), "WPC499")
     assert "RuntimeError: boom" in f.message and f.line == item_line(doc, 1)
+
+
+def test_wpc210_numbers_too_large(tmp_path: Path) -> None:
+    doc = wxr(item(1), item(2, parent=1)).replace("<wp:post_parent>1</wp:post_parent>",
+                                                   "<wp:post_parent>99999999999999999999999</wp:post_parent>")
+    result = run(tmp_path, doc)
+    f = only(result, "WPC210")
+    assert "parent" in f.message and f.line == item_line(doc, 2)
+    assert result.exit_code() == 0
+
+
+def test_wpc499_a_reader_bug_is_a_finding_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mod = importlib.import_module("wpconvert.check")
+    real = mod.Export
+
+    class Flaky(real):  # type: ignore[misc, valid-type]
+        def items(self) -> Any:
+            yield from ()
+            raise ValueError("Invalid tag name 'x:y'")
+
+    monkeypatch.setattr(mod, "Export", Flaky)
+    result = run(tmp_path, wxr(item(1)))
+    f = only(result, "WPC499")
+    assert "ValueError" in f.message and f.file.endswith("export.xml")
+    assert result.unreadable and result.exit_code() == 2
 
 
 # -- inputs, ignore, fail-on -------------------------------------------------------------------

@@ -25,10 +25,15 @@ def test_classic_content_gets_paragraphs_and_line_breaks() -> None:
     assert result == Rendered("First paragraph  \nwith a break.\n\nSecond *one*.\n", None, 1)
 
 
+def test_crlf_line_ends_are_normalised() -> None:
+    result = run('One\r\ntwo\r\n\r\n<iframe src="x"\r\n></iframe>\r\n\r\n<pre>a\r\n\r\nb</pre>')
+    assert result.markdown == 'One  \ntwo\n\n<iframe src="x"\n></iframe>\n\n```\na\n\nb\n```\n'
+
+
 def test_code_shortcode_is_protected_before_wpautop() -> None:
     # Blank lines inside the code would become paragraphs, and "<b>" a tag, if wpautop or
     # html2text saw the code.
-    result = run(f"Intro\n\n[code lang=\"php\"]\n{CODE}\n[/code]\n\nOutro")
+    result = run(f'Intro\n\n[code lang="php"]\n{CODE}\n[/code]\n\nOutro')
     assert result.markdown == f"Intro\n\n````php\n{CODE}\n````\n\nOutro\n"
 
 
@@ -98,6 +103,12 @@ def test_only_the_first_more_counts_and_no_more_gives_no_summary() -> None:
     result = run("a\n\n<!--more-->\n\nb\n\n<!--more-->\n\nc")
     assert result.summary == "a\n" and result.markdown == "a\n\nb\n\nc\n"
     assert run("no teaser here").summary is None
+
+
+def test_more_inside_raw_html_leaves_no_marker() -> None:
+    result = run("<details><summary>S</summary>a <!--more--> b</details>")
+    assert result.summary is None
+    assert "<!--more-->" not in result.markdown and "WPCVT" not in result.markdown
 
 
 def test_summary_with_code_restores_the_code() -> None:

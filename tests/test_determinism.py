@@ -45,9 +45,10 @@ def _builtin_formats() -> dict[str, bool]:
 
 INPUTS = _inputs()
 FORMATS = _builtin_formats()
-# Each format once with the defaults and once with the options that change the layout most.
+# Each format with the defaults, in one process, and with the options that change the layout most.
 VARIANTS: dict[str, dict[str, Any]] = {
-    "default": {},
+    "default": {},                   # jobs=0: a worker process per CPU
+    "serial": {"jobs": 1},           # must give the very same output as the parallel run
     "folders": {"layout": "folder", "date_folders": "year/month", "date_prefix": True, "comments": "front-matter",
                 "site_skeleton": True, "keep_permalinks": True, "shortcodes": "strip", "include": "all"},
 }
@@ -152,3 +153,19 @@ def test_byte_identical(runs: tuple[Path, dict[str, Any], Path, dict[str, Any]],
 
 def test_every_builtin_format_is_covered() -> None:
     assert {"json", "jsonl", "markdown"} <= set(FORMATS)
+
+
+@pytest.mark.parametrize("name", list(INPUTS))
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_parallel_equals_serial(runs: tuple[Path, dict[str, Any], Path, dict[str, Any]], fmt: str, name: str) -> None:
+    """--jobs changes how fast, never what: the parallel run's output is the serial run's."""
+    if not INPUTS[name].exists():
+        pytest.skip(f"{INPUTS[name]} is not present (the shared corpus lives beside the checkout)")
+    a, results, _, _ = runs
+    parallel, serial = results[f"{fmt}/default/{name}"], results[f"{fmt}/serial/{name}"]
+    if "report" not in parallel or "report" not in serial:
+        assert parallel == serial
+        return
+    assert _tree(a / fmt / "default" / name) == _tree(a / fmt / "serial" / name)
+    assert _normalise(parallel["report"], a / fmt / "default" / name) == \
+        _normalise(serial["report"], a / fmt / "serial" / name)

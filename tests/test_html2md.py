@@ -82,11 +82,14 @@ def test_internal_links_are_kept() -> None:
 
 
 def test_images_keep_alt_and_title_and_link() -> None:
-    assert md('<p><img src="a.jpg" alt="An [alt]" title="The title"></p>') == (
-        '![An \\[alt\\]](a.jpg "The title")\n'
-    )
+    assert md('<p><img src="a.jpg" alt="An [alt]" title="The title"></p>') == ('![An \\[alt\\]](a.jpg "The title")\n')
     assert md('<p><a href="big.jpg"><img src="s.jpg" alt="x"></a></p>') == "[![x](s.jpg)](<big.jpg>)\n"
     assert md('<p><img src="my pic (1).jpg" alt=""></p>') == "![](<my pic (1).jpg>)\n"
+
+
+def test_lazy_loaded_image_uses_the_real_address() -> None:
+    html = '<p><img src="data:image/gif;base64,R0lGOD" data-src="https://ex.com/real.jpg" alt="r"></p>'
+    assert md(html) == "![r](https://ex.com/real.jpg)\n"
 
 
 def test_image_figure_becomes_image_and_italic_caption() -> None:
@@ -297,10 +300,10 @@ def test_unclosed_elements_do_not_lose_text() -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["<p>", "</p>", "<ul>", "<li>", "</li>", "</ul>", "<ol>", "<table>", "<tr>", "<td>", "</td>", "</table>",
-             "<pre>", "</pre>", "<code>", "</code>", "<b>", "</b>", "<em>", "<br>", "<blockquote>", "</blockquote>",
-             "<figure>", "<figcaption>", "</figure>", "<iframe>", "</iframe>", "&lt;", "&amp;", "`", "*", "text",
-             "中文", " ", "\n", "\u3000", "&nbsp;", "<img src=x>", "<a href=u>", "</a>", "<details>", "|"]
+            "<p> </p> <ul> <li> </li> </ul> <ol> <table> <tr> <td> </td> </table> <pre> </pre> <code> </code> <b> "
+            "</b> <em> <br> <blockquote> </blockquote> <figure> <figcaption> </figure> <iframe> </iframe> &lt; "
+            "&amp; ` * text 中文 \u3000 &nbsp; </a> <details> |".split(" ")
+            + [" ", "\n", "<img src=x>", "<a href=u>"]
         ),
         max_size=40,
     )

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
@@ -54,7 +54,7 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def build_wheel(project: dict[str, object], modules: dict[str, str], dest: Path) -> Path:
+def build_wheel(project: Mapping[str, object], modules: dict[str, str], dest: Path) -> Path:
     """A pure-Python wheel: the modules plus the dist-info of ``project`` (pyproject's table)."""
     name = str(project["name"])
     dist = name.replace("-", "_")
@@ -62,7 +62,8 @@ def build_wheel(project: dict[str, object], modules: dict[str, str], dest: Path)
     info = f"{dist}-{ver}.dist-info"
     files: dict[str, bytes] = {f"{mod}.py": src.encode() for mod, src in modules.items()}
     files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {ver}\n".encode()
-    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: wpconvert-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: wpconvert-tests\nRoot-Is-Purelib: true\n"
+                              b"Tag: py3-none-any\n")
     groups = project.get("entry-points", {})
     assert isinstance(groups, dict)
     files[f"{info}/entry_points.txt"] = "".join(
@@ -87,12 +88,16 @@ def pip_install(what: Path, target: Path, *extra: str) -> None:
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding the installed ``wpconvert-csvlist`` (not on sys.path by itself)."""
-    work = tmp_path_factory.mktemp("plugin")
+    return install_csvlist(tmp_path_factory.mktemp("plugin"))
+
+
+def install_csvlist(work: Path) -> Path:
+    """Install tests/plugin_pkg with pip into ``work/site``; return that folder."""
     target = work / "site"
     # Build from a copy: pip builds in the source tree and would leave build/ and
     # *.egg-info behind in tests/plugin_pkg.
     src = work / "src"
-    src.mkdir()
+    src.mkdir(parents=True)
     for f in PKG.iterdir():
         if f.is_file():
             (src / f.name).write_bytes(f.read_bytes())

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import tracemalloc
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -171,6 +171,39 @@ def test_header_is_read_eagerly_and_repairs_reported_once() -> None:
     assert len(kinds) == len(set(kinds))
 
 
+def test_reading_twice_reports_once(tmp_path: Path) -> None:
+    # Site writers read the items twice; the report must not say everything twice.
+    text = wxr(item_xml(1, "a RAW b", comments=comment_xml(5, 4)), item_xml(2, "c NBSP d"))
+    text = text.replace("RAW", "&").replace("NBSP", "&nbsp;")
+    path = write(tmp_path, text)
+    report = Report()
+    export = read(path, report=report)
+    first = list(export.items())
+    once = (list(report.repairs), list(report.problems))
+    assert [r.kind for r in once[0]] == ["raw-ampersand", "html-entity"]
+    assert [p.code for p in once[1]] == ["WPC101"]
+    assert list(export.items()) == first
+    assert (report.repairs, report.problems) == once
+    # A pass stopped early reports nothing; the next full pass reports all, once.
+    report = Report()
+    export = read(path, report=report)
+    next(iter(export.items()))
+    assert report.repairs == []
+    list(export.items())
+    assert (report.repairs, report.problems) == once
+
+
+def test_repairs_before_a_fatal_error_are_reported(tmp_path: Path) -> None:
+    text = wxr(item_xml(1, "a RAW b"), item_xml(2, "two")).replace("RAW", "&")
+    second = text.index("</wp:status>", text.index("</wp:status>") + 1)
+    text = text[:second] + "</wp:statos>" + text[second + len("</wp:status>"):]
+    report = Report()
+    with pytest.raises(InputError) as info:
+        list(read(write(tmp_path, text), report=report).items())
+    assert info.value.line == line_of(text, "</wp:statos>")
+    assert [(r.kind, r.line) for r in report.repairs] == [("raw-ampersand", line_of(text, "a & b"))]
+
+
 def test_version_check_happens_at_read(tmp_path: Path) -> None:
     path = write(tmp_path, wxr(item_xml(1, "x"), version=""))
     with pytest.raises(InputError, match="missing WXR version number"):
@@ -242,11 +275,26 @@ def test_parent_cycle_terminates_and_is_reported(tmp_path: Path) -> None:
 
 
 def test_deep_reply_chain_does_not_overflow(tmp_path: Path) -> None:
-    depth = 3000
+    # Replies past MAX_REPLY_DEPTH hang under their ancestor at that depth, in export order
+    # (as WordPress shows replies past its thread depth), so no consumer has to recurse 3000
+    # levels deep; each keeps the parent it was exported with.
+    depth, limit = 3000, reader_module.MAX_REPLY_DEPTH
     chain = [comment_xml(1)] + [comment_xml(i, i - 1) for i in range(2, depth + 1)]
     item, report, _ = _comments(tmp_path, *chain)
     found = list(walk(item.comments))
-    assert [(c.id, d) for c, d in found] == [(i, i - 1) for i in range(1, depth + 1)]
+    assert [(c.id, d) for c, d in found] == [(i, min(i - 1, limit)) for i in range(1, depth + 1)]
+    assert all(c.parent == c.id - 1 for c, _ in found)
+    assert [(p.code, p.message.split(":")[0]) for p in report.problems] == [("WPC104", f"comment {limit}")]
+    out = tmp_path / "deep.json"
+    wpconvert.convert(tmp_path / "export.xml", "json", out)  # no RecursionError downstream
+    assert json.loads(out.read_text("utf-8"))["items"][0]["comments"][0]["id"] == 1
+
+
+def test_thread_below_the_limit_untouched(tmp_path: Path) -> None:
+    limit = reader_module.MAX_REPLY_DEPTH
+    chain = [comment_xml(1)] + [comment_xml(i, i - 1) for i in range(2, limit + 1)]
+    item, report, _ = _comments(tmp_path, *chain)
+    assert [d for _, d in walk(item.comments)] == list(range(limit))
     assert report.problems == []
 
 
@@ -362,7 +410,8 @@ def test_truncated_inside_a_tag(tmp_path: Path) -> None:
 
 
 def test_malformed_xml_error_names_file_line_and_column(tmp_path: Path) -> None:
-    text = wxr(item_xml(1, "one"), item_xml(2, "two")).replace("</wp:post_type>\n\t</item>", "</wp:post_typo>\n\t</item>", 1)
+    text = wxr(item_xml(1, "one"), item_xml(2, "two"))
+    text = text.replace("</wp:post_type>\n\t</item>", "</wp:post_typo>\n\t</item>", 1)
     path = write(tmp_path, text)
     with pytest.raises(InputError, match="Opening and ending tag mismatch") as info:
         list(read(path).items())
@@ -412,10 +461,11 @@ def test_same_items_however_packed(tmp_path: Path, packing: str) -> None:
     elif packing == "list":
         inputs = parts
     else:
-        opener = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}[packing]
+        compressors: dict[str, Callable[[bytes], bytes]] = {
+            "gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
+        compress = compressors[packing]
         for p in parts:
-            with opener(tmp_path / f"{p.name}.{packing}", "wb") as fh:
-                fh.write(p.read_bytes())
+            (tmp_path / f"{p.name}.{packing}").write_bytes(compress(p.read_bytes()))
         (tmp_path / "._site.000.xml.gz").write_bytes(b"\x00\x05\x16\x07 resource fork")
         inputs = tmp_path
     export, items, _ = read_all(inputs)
@@ -622,7 +672,7 @@ def test_duplicate_term_definitions_first_wins(tmp_path: Path) -> None:
 
 
 XML_FORBIDDEN = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])) + "\ufffe\uffff"
-xml_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=XML_FORBIDDEN), max_size=30)
+xml_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters=XML_FORBIDDEN), max_size=30)
 tricky = st.sampled_from(["]]>", "]]", "<![CDATA[", "&amp;", "&nbsp;", "&", "<!--", "-->", "\r\n", "\r",
                           "\u2028", "%e6%97", "<item>", "\\", "\ufeff", "\U0001f332"])
 texts = st.lists(st.one_of(xml_text, tricky), max_size=6).map("".join)

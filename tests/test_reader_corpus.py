@@ -645,7 +645,8 @@ def test_jekyll_wordpress_com_export(corpus: Path) -> None:
     art = next(it for it in items if it.post_name == "the-art-of-connection")
     assert art.excerpt == (
         "In the ever-evolving world, the art of forging genuine connections remains timeless. Whether it\u2019s "
-        "with colleagues, clients, or partners, establishing a genuine rapport paves the way for collaborative success.")
+        "with colleagues, clients, or partners, establishing a genuine rapport paves the way for collaborative "
+        "success.")
     # A slash in a post_name is percent-encoded as %2f; decoding restores it.
     styles = next(it for it in items if it.post_type == "wp_global_styles")
     assert styles.slug == "wp-global-styles-pub/twentytwentyfour"

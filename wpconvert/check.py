@@ -23,6 +23,7 @@ Codes (see :data:`CODES`; the same table is printed by ``wpconvert check --list-
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import html
 import re
@@ -83,6 +84,7 @@ CODES: dict[str, tuple[str, str]] = {
     "WPC207": ("warning", "content refers to an attachment id (gallery, playlist, caption) not in the export"),
     "WPC208": ("info", "post id used by more than one item"),
     "WPC209": ("warning", "slug used by more than one item of a post type"),
+    "WPC210": ("warning", "post id or parent too large for any database (more than 2**63 - 1)"),
     # Links and media
     "WPC301": ("warning", "link to the site's own address that no item of the export has"),
     "WPC302": ("info", "link to an item of the export that is not published"),
@@ -92,7 +94,7 @@ CODES: dict[str, tuple[str, str]] = {
     "WPC401": ("warning", "unknown shortcode (kept as text, or stripped with --shortcodes strip)"),
     "WPC402": ("warning", "unknown block (its HTML is kept)"),
     "WPC403": ("info", "block closing comment without an opening one"),
-    "WPC499": ("error", "the item's content could not be analysed (a wpconvert bug)"),
+    "WPC499": ("error", "wpconvert failed on this input or item (a bug: please report it)"),
 }
 
 _REPAIR_CODES = {
@@ -118,6 +120,13 @@ _UPLOAD_URL = re.compile(
 )
 _PAGED = re.compile(r"^(.*/)\d+/?$")  # /post-slug/2/: page 2 of a multipage post
 _FLUSH_ROWS = 2000
+
+
+_INT64 = 2**63 - 1
+
+
+def _fits(value: int | None) -> bool:
+    return value is None or -_INT64 - 1 <= value <= _INT64
 
 
 def _rank(severity: str) -> int:
@@ -250,7 +259,13 @@ class _Checker:
 
     # -- the pass ---------------------------------------------------------------------------
     def add(self, item: Item) -> None:
+        huge = [name for name, value in (("post id", item.id), ("parent", item.parent)) if not _fits(value)]
+        if huge:  # SQLite (and WordPress's BIGINT columns) cannot hold it: check the item without it
+            item = dataclasses.replace(item, id=item.id if _fits(item.id) else None,
+                                       parent=item.parent if _fits(item.parent) else 0)
         seq = self.index.add(item, item.status in ("publish", "inherit") and not item.password)
+        if huge:
+            self._uses.append((seq, "range", " and ".join(huge), ""))
         file = item.source.file if item.source else ""
         fid = self._file_ids.setdefault(file, len(self._file_ids))
         if fid == len(self.files):
@@ -259,7 +274,7 @@ class _Checker:
         if item.parent and item.post_type != "nav_menu_item":
             self._refs.append((seq, "parent", item.parent))
         thumb = (item.meta_value("_thumbnail_id") or "").strip()
-        if thumb.isdigit() and int(thumb):
+        if thumb.isdigit() and int(thumb) and _fits(int(thumb)):
             self._refs.append((seq, "thumbnail", int(thumb)))
         self._terms(seq, item)
         if self.logins and item.creator and item.creator not in self.logins:
@@ -332,7 +347,8 @@ class _Checker:
                 elif kind == "block-stray-closer":
                     self._uses.append((seq, "closer", name, ""))
             for att_id in recorder.asked:
-                self._refs.append((seq, "content", att_id))
+                if _fits(att_id):
+                    self._refs.append((seq, "content", att_id))
         if "href" in content:
             self._links(seq, content)
         if "/wp-content/uploads/" in content or ".files.wordpress.com/" in content:
@@ -433,12 +449,14 @@ class _Checker:
                                  f"{who}: its parent {target} is not in the export", seq)
             elif kind == "thumbnail":
                 if entry is None:
-                    self.finding("WPC203", f"{who}: its featured image (_thumbnail_id {target}) is not in the export", seq)
+                    self.finding("WPC203", f"{who}: its featured image (_thumbnail_id {target}) is not in the export",
+                                 seq)
                 elif not self._attachment_exists(target):
                     self.finding("WPC203", f"{who}: its featured image (_thumbnail_id {target}) is a "
                                            f"{entry.post_type}, not an attachment", seq)
             elif kind == "content" and self.attachments and not self._attachment_exists(target):
-                self.finding("WPC207", f"{who}: its content refers to attachment {target}, which is not in the export", seq)
+                self.finding("WPC207", f"{who}: its content refers to attachment {target}, which is not in the export",
+                             seq)
 
     def _other_with_id(self, post_id: int, seq: int) -> int | None:
         row = self.db.execute("SELECT seq FROM items WHERE id = ? AND seq != ? LIMIT 1", (post_id, seq)).fetchone()
@@ -498,14 +516,17 @@ class _Checker:
             elif kind == "author":
                 twin = self.logins_folded.get(key.casefold())
                 hint = f" (the author {twin!r} differs in case only)" if twin else ""
-                self.finding("WPC206", f"author {key!r} is named by dc:creator{more} but not defined in the export{hint}",
-                             seq)
+                self.finding("WPC206", f"author {key!r} is named by dc:creator{more} but not defined in the "
+                                       f"export{hint}", seq)
             elif kind == "shortcode":
                 self.finding("WPC401", f"unknown shortcode [{key}]{more}", seq)
             elif kind == "block":
                 self.finding("WPC402", f"unknown block {key}{more}", seq)
             elif kind == "closer":
                 self.finding("WPC403", f"closing comment of block {key} without an opening one{more}", seq)
+            elif kind == "range":
+                self.finding("WPC210", f"{self._label(seq)}: its {key} is too large for any database{more}; "
+                                       "checked without it", seq)
             elif kind == "crash":
                 self.finding("WPC499", f"{self._label(seq)}: cannot analyse the content: {key}", seq)
             elif kind == "link":
@@ -580,6 +601,10 @@ def _input_finding(exc: InputError) -> Problem:
     return Problem("WPC001", "error", exc.message + where, exc.file, exc.line)
 
 
+def _crash(exc: Exception, file: str, tail: str = "") -> Problem:
+    return Problem("WPC499", "error", f"cannot be read: {type(exc).__name__}: {exc} (a wpconvert bug){tail}", file)
+
+
 def _matches(code: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(code, p) for p in patterns)
 
@@ -630,11 +655,14 @@ def check(
             Export([src], Report(), strict=False)  # the header alone: is this a WXR at all?
         except InputError as exc:
             found.append(_input_finding(exc))
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not end the check
+            found.append(_crash(exc, src.name))
+            result.unreadable = True
         else:
             good.append(src)
     if good:
         _check_export(good, result, found, progress)
-    result.unreadable = any(f.code == "WPC001" for f in found)
+    result.unreadable = result.unreadable or any(f.code == "WPC001" for f in found)
     order = {name: i for i, name in enumerate(result.files)}
     found = [f for f in found if not _matches(f.code, patterns)]
     found.sort(key=lambda f: (order.get(f.file, -1), f.line, f.code, f.message))
@@ -647,35 +675,50 @@ def _check_export(
     progress: Callable[[int], None] | None,
 ) -> None:
     report = result.report
-    export = Export(sources, report, strict=False)
+    try:
+        export = Export(sources, report, strict=False)
+    except InputError as exc:  # each header was read alone before; this is a file that changed
+        found.append(_input_finding(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not end the check
+        found.append(_crash(exc, sources[0].name))
+        result.unreadable = True
+        return
     version = export.site.wxr_version
     if version not in _KNOWN_VERSIONS:
         found.append(Problem("WPC003", CODES["WPC003"][0], f"WXR version {version}: wpconvert knows 1.0, 1.1 and 1.2",
                              sources[0].name, 0))
     checker = _Checker(export.site)
-    complete = True
     try:
-        for item in export.items():
-            result.items += 1
-            if progress is not None:
-                progress(result.items)
-            checker.add(item)
-    except InputError as exc:
-        complete = False
-        finding = _input_finding(exc)
-        found.append(Problem(finding.code, finding.severity,
-                             finding.message + f"; {exc.items_read} items read, references not checked",
-                             finding.file, finding.line))
-    try:
+        complete = True
+        where = sources[0].name
+        try:
+            for item in export.items():
+                result.items += 1
+                if progress is not None:
+                    progress(result.items)
+                where = item.source.file if item.source else where
+                checker.add(item)
+        except InputError as exc:
+            complete = False
+            finding = _input_finding(exc)
+            found.append(Problem(finding.code, finding.severity,
+                                 finding.message + f"; {exc.items_read} items read, references not checked",
+                                 finding.file, finding.line))
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not end the check
+            complete = False
+            found.append(_crash(exc, where, f"; {result.items} items read, references not checked"))
+            result.unreadable = True
         if complete:
             checker.finish()
             found.extend(checker.findings)
-        for r in report.repairs:
-            code = _REPAIR_CODES.get(r.kind, "WPC019")
-            found.append(Problem(code, CODES[code][0], f"{r.detail} ({r.kind})" if r.detail else r.kind, r.file, r.line))
-        for kind, n in sorted(report.repairs_not_listed.items()):
-            code = _REPAIR_CODES.get(kind, "WPC019")
-            found.append(Problem(code, CODES[code][0], f"{n} more {kind} repairs (not listed)"))
-        found.extend(report.problems)
     finally:
         checker.close()
+    for r in report.repairs:
+        code = _REPAIR_CODES.get(r.kind, "WPC019")
+        message = f"{r.detail} ({r.kind})" if r.detail else r.kind
+        found.append(Problem(code, CODES[code][0], message, r.file, r.line))
+    for kind, n in sorted(report.repairs_not_listed.items()):
+        code = _REPAIR_CODES.get(kind, "WPC019")
+        found.append(Problem(code, CODES[code][0], f"{n} more {kind} repairs (not listed)"))
+    found.extend(report.problems)

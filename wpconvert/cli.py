@@ -67,31 +67,57 @@ def _config_values(path: str | None) -> dict[str, Any]:
     return data
 
 
+def _config_str(values: dict[str, Any], key: str) -> str | None:
+    value = values.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"--config: {key!r} takes a text value, not {value!r}")
+    return value
+
+
+def _config_list(values: dict[str, Any], key: str) -> list[str]:
+    value = values.get(key)
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+        raise UsageError(f"--config: {key!r} takes a path or a list of paths, not {value!r}")
+    return list(items)
+
+
+def _config_flag(values: dict[str, Any], key: str) -> bool:
+    value = values.get(key, False)
+    if not isinstance(value, bool):
+        raise UsageError(f"--config: {key!r} takes true or false, not {value!r}")
+    return value
+
+
 @main.command()
 @click.argument("exports", nargs=-1, type=click.Path(), required=False)
 @click.option("-f", "--format", "fmt", default=None, help="Output format (see `wpconvert formats`). Default: json.")
 @click.option("-o", "--output", default=None, type=click.Path(), help="Output folder (a file for json/jsonl).")
 @click.option("--config", "config", type=click.Path(), help="Read options from a YAML file; options given here override it.")
-@click.option("--strict", is_flag=True, default=None, help="Fail on broken XML instead of repairing it.")
+@click.option("--strict/--no-strict", default=None, help="Fail on broken XML instead of repairing it.")
 @click.option("--include", default=None, help=f"Also publish: {', '.join(INCLUDE_CHOICES)} or all (comma-separated).")
-@click.option("--keep-personal-data", is_flag=True, default=None, help="Keep commenter and author e-mail addresses and IPs.")
+@click.option("--keep-personal-data/--no-keep-personal-data", default=None, help="Keep commenter and author e-mail addresses and IPs.")
 @click.option("--shortcodes", type=click.Choice(["keep", "strip"]), default=None, help="Unknown shortcodes: keep verbatim or strip.")
 @click.option("--layout", type=click.Choice(["file", "folder"]), default=None, help="Markdown: a file per post or a folder per post.")
 @click.option("--date-folders", type=click.Choice(["none", "year", "year/month"]), default=None, help="Markdown: date folders.")
 @click.option("--date-prefix/--no-date-prefix", default=None, help="Markdown: YYYY-MM-DD- file name prefix.")
 @click.option("--group-by-type/--no-group-by-type", default=None, help="Markdown: a folder per post type.")
 @click.option("--comments", type=click.Choice(["front-matter", "sidecar"]), default=None, help="Markdown: where comment threads go.")
-@click.option("--site-skeleton", is_flag=True, default=None, help="Hugo/Jekyll: also write config and minimal layouts.")
-@click.option("--keep-permalinks", is_flag=True, default=None, help="Hugo/Jekyll: serve every item at its old path.")
+@click.option("--site-skeleton/--no-site-skeleton", default=None, help="Hugo/Jekyll: also write config and minimal layouts.")
+@click.option("--keep-permalinks/--no-keep-permalinks", default=None, help="Hugo/Jekyll: serve every item at its old path.")
 @click.option("--media", type=click.Choice(["none", "link", "download"]), default=None, help="Media: leave, link remote, or download.")
 @click.option("--media-jobs", type=int, default=None, help="Parallel media downloads (default 8).")
 @click.option("--media-from", type=click.Path(), default=None, help="A local copy of wp-content/uploads to take files from.")
 @click.option("--media-host", "media_hosts", multiple=True, help="Another host media may be fetched from.")
 @click.option("--max-media-size", type=int, default=None, help="Largest media file in bytes.")
-@click.option("--offline", is_flag=True, default=None, help="Download nothing (use --media-from only).")
-@click.option("--allow-media-errors", is_flag=True, default=None, help="Exit 0 even when media downloads failed.")
+@click.option("--offline/--no-offline", default=None, help="Download nothing (use --media-from only).")
+@click.option("--allow-media-errors/--no-allow-media-errors", default=None, help="Exit 0 even when media downloads failed.")
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes for conversion.")
-@click.option("--force", is_flag=True, default=None, help="Write into a non-empty folder wpconvert did not write.")
+@click.option("--force/--no-force", default=None, help="Write into a non-empty folder wpconvert did not write.")
 @click.option("--report", "report_path", type=click.Path(), default=None, help="Write the run report as JSON here.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, config: str | None,
@@ -99,11 +125,12 @@ def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, confi
     """Convert EXPORTS (files, folders, .zip/.gz/.bz2) to another format."""
     try:
         values = _config_values(config)
-        inputs = list(exports) or values.pop("inputs", None) or values.pop("exports", None)
-        fmt = fmt or values.pop("format", "json")
-        output = output or values.pop("output", None)
-        report_path = report_path or values.pop("report", None)
-        for k in ("inputs", "exports", "format", "output", "report"):
+        inputs = list(exports) or _config_list(values, "inputs") or _config_list(values, "exports")
+        fmt = fmt or _config_str(values, "format") or "json"
+        output = output or _config_str(values, "output")
+        report_path = report_path or _config_str(values, "report")
+        quiet = quiet or _config_flag(values, "quiet")
+        for k in ("inputs", "exports", "format", "output", "report", "quiet"):
             values.pop(k, None)
         opts = from_mapping(values)
         cli_values = {k: v for k, v in given.items() if v is not None and v != ()}
@@ -195,7 +222,13 @@ def formats() -> None:
         return
     for name, cls in found.items():
         click.echo(f"{name:10} {cls.description}")
+    for name, why in sorted(_writers.broken.items()):
+        click.echo(f"{name:10} (plugin failed to load: {why})")
 
+
+from .cli_check import check as _check_command  # noqa: E402
+
+main.add_command(_check_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

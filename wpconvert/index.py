@@ -77,10 +77,14 @@ class SiteIndex:
         """Record ``item`` (the next in export order); ``publish``: it gets a page."""
         seq = self.count
         self.count += 1
+        # SQLite integers are 64-bit; an id beyond that (hand-edited exports) cannot be a
+        # real WordPress id: keep it out of the lookups rather than fail.
+        post_id = item.id if item.id is not None and -(1 << 63) <= item.id < (1 << 63) else None
+        parent = item.parent if -(1 << 63) <= item.parent < (1 << 63) else 0
         alt = item.meta_value("_wp_attachment_image_alt") or "" if item.post_type == "attachment" else ""
         self._rows.append((
-            seq, item.id, item.post_type, item.status, item.slug, item.title, item.date or "",
-            item.parent, item.link, item.attachment_url, "", "",
+            seq, post_id, item.post_type, item.status, item.slug, item.title, item.date or "",
+            parent, item.link, item.attachment_url, "", "",
             link_key(item.link) if item.link and "?" not in item.link else "",
             alt, item.excerpt if item.post_type == "attachment" else "", int(publish),
         ))
@@ -134,6 +138,8 @@ class SiteIndex:
 
     def by_id(self, post_id: int) -> Entry | None:
         """The first item with this post id (ids repeat in some exports)."""
+        if not -(1 << 63) <= post_id < (1 << 63):
+            return None
         return self._one("id = ?", (post_id,))
 
     def by_link(self, url: str) -> Entry | None:

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from .errors import InputError
 
@@ -48,8 +48,10 @@ class Source:
                 archive = zipfile.ZipFile(self.path)
                 return archive.open(self.member)
             suffix = self.path.suffix.lower()
+            # The decompressing readers are binary streams, though typeshed does not call
+            # GzipFile an IO[bytes].
             if suffix == ".gz":
-                return gzip.open(self.path, "rb")
+                return cast(IO[bytes], gzip.open(self.path, "rb"))
             if suffix == ".bz2":
                 return bz2.open(self.path, "rb")
             if suffix == ".xz":

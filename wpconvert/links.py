@@ -17,10 +17,10 @@ from .index import Entry, SiteIndex
 from .report import Report
 
 # A URL in Markdown or raw HTML: absolute up to a delimiter Markdown or HTML uses, or
-# root-relative as a Markdown link target or an href/src value. One pass, so a link that
-# was just rewritten is not looked at again.
+# root-relative as a Markdown link target (bare or in <…>) or an href/src value. One pass,
+# so a link that was just rewritten is not looked at again.
 _URL = re.compile(
-    r"""https?://[^\s<>"'()\[\]`]+|(?:(?<=\]\()|(?<=href=")|(?<=src=")|(?<=href='))/(?!/)[^\s<>"'()]*"""
+    r"""https?://[^\s<>"'()\[\]`]+|(?:(?<=\]\()|(?<=\]\(<)|(?<=href=")|(?<=src=")|(?<=href='))/(?!/)[^\s<>"'()]*"""
 )
 _UPLOADS = "/wp-content/uploads/"
 
@@ -37,10 +37,17 @@ class LinkRewriter:
     """Rewrites the URLs of one site's pages. ``media(url)`` gives a downloaded file's path
     inside the output (or None); set it when media are downloaded."""
 
-    def __init__(self, index: SiteIndex, report: Report, media: MediaLookup | None = None) -> None:
+    def __init__(
+        self, index: SiteIndex, report: Report, media: MediaLookup | None = None, *, origin: str = "",
+    ) -> None:
         self.index = index
         self.report = report
         self.media = media
+        # Where a root-relative link ("/wp-admin/…", "/wp-content/uploads/…") that points at
+        # nothing of the new site is sent instead: the old site ("https://example.org").
+        # Static site writers set it, since such a link would 404 at the new site's root;
+        # empty leaves the link as it is.
+        self.origin = origin.rstrip("/")
 
     def ref(self, target: str, entry: Entry) -> str:
         """How ``entry``'s page refers to ``target``: a site URL ("/…") as is, an output
@@ -63,7 +70,14 @@ class LinkRewriter:
         while url and url[-1] in ".,;:!?":
             trail = url[-1] + trail
             url = url[:-1]
-        if url.startswith("/"):
+        rooted = url.startswith("/")
+        new = self._resolve(url, entry, rooted)
+        if new is None and rooted and self.origin:
+            new = self.origin + url
+        return new + trail if new is not None else None
+
+    def _resolve(self, url: str, entry: Entry, rooted: bool) -> str | None:
+        if rooted:
             host = min(self.index.site_hosts, default="")
             if not host:
                 return None
@@ -72,19 +86,19 @@ class LinkRewriter:
             if self.media is None:
                 return None
             new = self.media_url(url, entry)
-            return new + trail if new != url else None
+            return new if new != url else None
         if not self.index.is_site_url(url):
             return None
         base, _, fragment = url.partition("#")
         target = self.index.resolve(base)
         if target is not None and target.post_type == "attachment" and target.attachment_url:
             # An attachment page: point at the file itself.
-            return self.media_url(target.attachment_url, entry) + trail
+            return self.media_url(target.attachment_url, entry)
         if target is None or not target.url:
             if _UPLOADS not in url and not re.search(r"/(feed|wp-admin|wp-login\.php|wp-json)\b", url):
                 self._unresolved(url, entry)
             return None
-        return self.ref(target.url, entry) + (f"#{fragment}" if fragment else "") + trail
+        return self.ref(target.url, entry) + (f"#{fragment}" if fragment else "")
 
     def _unresolved(self, url: str, entry: Entry) -> None:
         # Reported once per URL: the writer merges reports and drops repeats.

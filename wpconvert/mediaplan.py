@@ -61,7 +61,8 @@ class MediaPlan:
     # -- first pass -------------------------------------------------------------------------
     def observe(self, item: Item, published: bool) -> None:
         """Learn from one item: attachment files, and the media a published item uses."""
-        if item.post_type == "attachment" and item.attachment_url and item.id is not None:
+        if item.post_type == "attachment" and item.attachment_url and item.id is not None \
+                and 0 <= item.id < (1 << 63):
             self.db.execute("INSERT OR IGNORE INTO attachments VALUES (?, ?)", (item.id, item.attachment_url))
             host = item.attachment_url.split("/")[2] if "://" in item.attachment_url else ""
             if host:
@@ -80,7 +81,7 @@ class MediaPlan:
         if "<!-- wp:" in item.content:
             for m in _BLOCK_IDS.finditer(item.content):
                 ids.extend(int(x) for x in re.findall(r"\d+", m.group(0)))
-        self.db.executemany("INSERT OR IGNORE INTO wanted_ids VALUES (?)", [(i,) for i in ids])
+        self.db.executemany("INSERT OR IGNORE INTO wanted_ids VALUES (?)", [(i,) for i in ids if i < (1 << 63)])
 
     def _next(self) -> int:
         self._n += 1

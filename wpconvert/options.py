@@ -58,19 +58,34 @@ class Options:
         return what in self.include
 
 
-def parse_include(value: str | list[str] | tuple[str, ...] | frozenset[str] | None) -> frozenset[str]:
+def parse_include(value: object) -> frozenset[str]:
     """Parse ``--include private,trash`` (or a list); ``all`` turns everything on."""
     if not value:
         return frozenset()
+    if isinstance(value, str):
+        values: list[object] = [value]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        values = list(value)
+    else:
+        raise UsageError(f"--include takes names separated by commas, not {value!r}")
     parts: list[str] = []
-    for v in [value] if isinstance(value, str) else list(value):
-        parts.extend(p.strip() for p in str(v).split(",") if p.strip())
+    for v in values:
+        if not isinstance(v, str):
+            raise UsageError(f"--include takes names, not {v!r}")
+        parts.extend(p.strip() for p in v.split(",") if p.strip())
     if "all" in parts:
         return frozenset(INCLUDE_CHOICES)
     bad = [p for p in parts if p not in INCLUDE_CHOICES]
     if bad:
         raise UsageError(f"--include: unknown {', '.join(bad)} (choose from {', '.join(INCLUDE_CHOICES)}, all)")
     return frozenset(parts)
+
+
+def _hosts(key: str, value: object) -> tuple[str, ...]:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise UsageError(f"option {key!r} takes a host name or a list of them, not {value!r}")
+    return tuple(values)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -98,7 +113,10 @@ def from_mapping(values: Mapping[str, Any], base: Options | None = None) -> Opti
         if key == "include":
             value = parse_include(value)
         elif key == "media_hosts":
-            value = tuple([value] if isinstance(value, str) else value)
+            value = _hosts(raw_key, value)
+        elif key == "media_from":
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"option {raw_key!r} takes a folder path, not {value!r}")
         elif isinstance(current, bool):
             if not isinstance(value, bool):
                 raise UsageError(f"option {raw_key!r} takes true or false, not {value!r}")

@@ -184,11 +184,20 @@ def _build_comment(raw: _RawComment, replies: tuple[Comment, ...]) -> Comment:
     )
 
 
+# Replies nested deeper than this hang at this depth, the way WordPress shows replies past
+# its thread depth setting (10 at most) at the deepest level. Without a bound, a long reply
+# chain would overflow every recursive consumer (dataclass comparison, JSON, templates).
+MAX_REPLY_DEPTH = 100
+
+
 def thread_comments(raws: list[_RawComment], note: Any) -> tuple[Comment, ...]:
     """Thread comments into reply trees by ``comment_parent``, iteratively.
 
     A reply whose parent is not among the item's comments stays at the top level, and so
-    does a comment caught in a parent cycle; ``note(kind, comment_id)`` is told of both.
+    does a comment caught in a parent cycle; replies past :data:`MAX_REPLY_DEPTH` levels
+    hang, in export order, under their ancestor at that depth. ``note(kind, comment_id)``
+    is told of each (``orphan-comment``, ``comment-cycle``, ``deep-thread``). Every
+    comment keeps its exported ``parent``.
     """
     ids = [_int(r.fields.get("wp:comment_id", "")) or 0 for r in raws]
     index: dict[int, int] = {}
@@ -205,36 +214,55 @@ def thread_comments(raws: list[_RawComment], note: Any) -> tuple[Comment, ...]:
             roots.append(i)
         else:
             children.setdefault(index[parent], []).append(i)
-    built: dict[int, Comment] = {}
-    seen: set[int] = set()
 
-    def build_tree(root: int) -> None:
-        # Post-order without recursion: a 10,000-deep reply chain must not overflow.
+    # Place every comment once, walking down from the roots (without recursion).
+    placed: set[int] = set()
+    tree: dict[int, list[int]] = {}
+
+    def place(root: int) -> None:
+        placed.add(root)
+        stack = [(root, 1)]
+        while stack:
+            node, depth = stack.pop()
+            kids = [c for c in children.get(node, ()) if c not in placed]
+            placed.update(kids)
+            if kids and depth >= MAX_REPLY_DEPTH:
+                below = list(kids)
+                todo = list(kids)
+                while todo:
+                    more = [c for c in children.get(todo.pop(), ()) if c not in placed]
+                    placed.update(more)
+                    below.extend(more)
+                    todo.extend(more)
+                if len(below) > len(kids):
+                    note("deep-thread", ids[node])
+                tree[node] = sorted(below)
+                continue
+            tree[node] = kids
+            stack.extend((k, depth + 1) for k in reversed(kids))
+
+    top: list[int] = []
+    for root in roots:
+        place(root)
+        top.append(root)
+    for i in range(len(raws)):
+        if i not in placed:  # part of a parent cycle: unreachable from any root
+            note("comment-cycle", ids[i])
+            place(i)
+            top.append(i)
+
+    # Build the frozen comments bottom-up (post-order, without recursion).
+    built: dict[int, Comment] = {}
+    for root in top:
         stack: list[tuple[int, bool]] = [(root, False)]
         while stack:
             node, done = stack.pop()
             if done:
-                built[node] = _build_comment(
-                    raws[node], tuple(built[c] for c in children.get(node, ()) if c in built)
-                )
+                built[node] = _build_comment(raws[node], tuple(built[c] for c in tree.get(node, ())))
                 continue
-            if node in seen:
-                continue
-            seen.add(node)
             stack.append((node, True))
-            for c in reversed(children.get(node, ())):
-                if c not in seen:
-                    stack.append((c, False))
-
-    for r in roots:
-        build_tree(r)
-    top = [built[r] for r in roots]
-    for i in range(len(raws)):
-        if i not in seen:  # part of a parent cycle: unreachable from any root
-            note("comment-cycle", ids[i])
-            build_tree(i)
-            top.append(built[i])
-    return tuple(top)
+            stack.extend((c, False) for c in reversed(tree.get(node, ())))
+    return tuple(built[root] for root in top)
 
 
 def build_item(el: Any, source: Source | None, note: Any) -> Item:
@@ -347,6 +375,7 @@ class _FileReader:
                 for step in (0, 1):
                     if step == 1 and chunk:
                         break
+                    error: InputError | None = None
                     try:
                         if step == 0 and data:
                             parser.feed(data)
@@ -358,8 +387,14 @@ class _FileReader:
                                     parser.feed(tail)
                             parser.close()
                     except etree.XMLSyntaxError as exc:
-                        raise self._error(exc, repairer) from None
-                    for _ev, el in parser.read_events():
+                        if not header_only:
+                            raise self._error(exc, repairer) from None
+                        # The header pass stops at the first item: an error past it is left
+                        # to the item pass, which reports it after the items and repairs
+                        # before it. The events parsed before the error are still read.
+                        error = self._error(exc, repairer)
+                    events: Iterator[tuple[str, Any]] = parser.read_events()
+                    for _ev, el in events:
                         last = el
                         parent = el.getparent()
                         if parent is None:
@@ -378,6 +413,8 @@ class _FileReader:
                                 el.clear(keep_tail=True)
                         elif parent.tag == "item" and header_only:
                             return  # the first item has begun: the header is complete
+                    if error is not None:
+                        raise error
                 if not chunk:
                     break
 
@@ -406,7 +443,8 @@ def _closing_tags(last: Any, repairer: Repairer, sink: Any) -> bytes:
     # element to end) never ended. If `last` is not on the chain, the whole chain is open.
     if not open_chain:
         return b""
-    sink("truncated", repairer.line, f"the export ends inside <{_qname(open_chain[-1])}>; closed {len(open_chain)} open element(s)")
+    sink("truncated", repairer.line,
+         f"the export ends inside <{_qname(open_chain[-1])}>; closed {len(open_chain)} open element(s)")
     repairer.truncated = True
     return "".join(f"</{_qname(e)}>" for e in reversed(open_chain)).encode()
 
@@ -419,13 +457,15 @@ def _qname(el: Any) -> str:
 class Export:
     """An opened export: ``site`` is read already; :meth:`items` streams the items.
 
-    Create it with :func:`read`. Iterating twice reads the inputs twice.
+    Create it with :func:`read`. Iterating twice reads the inputs twice (and reports
+    their repairs and problems once).
     """
 
     def __init__(self, sources: list[_inputs.Source], report: Report, strict: bool) -> None:
         self.sources = sources
         self.report = report
         self.strict = strict
+        self._reported: set[int] = set()  # inputs whose repairs and problems are reported
         self.site = self._read_header()
 
     def _read_header(self) -> Site:
@@ -469,42 +509,67 @@ class Export:
         )
 
     def items(self) -> Iterator[Item]:
-        """Stream every item of every input, in order, building each as it ends."""
-        count = 0
-        for src in self.sources:
-            reader = _FileReader(src, self.report, self.strict)
-            reader.items_read = count
-            line = 0  # where the item being built starts, for the comment problems
+        """Stream every item of every input, in order, building each as it ends.
 
-            def note(kind: str, cid: int, _src: _inputs.Source = src) -> None:
-                self.report.problem(
-                    "WPC101" if kind == "orphan-comment" else "WPC102", "warning",
-                    f"comment {cid}: " + ("its parent is not in the export; kept at top level"
-                                          if kind == "orphan-comment" else "caught in a parent cycle; kept at top level"),
-                    _src.name, line,
-                )
+        Each input's repairs and problems go to the report once, however often the items
+        are read (site writers read them twice): a pass collects them aside and hands them
+        over when it has read the input to its end, or failed on it.
+        """
+        count = 0
+        for k, src in enumerate(self.sources):
+            found = Report()
+            reader = _FileReader(src, found, self.strict)
+            reader.items_read = count
+            at = [0]  # the line of the item being built, for the comment problems
+
+            def note(kind: str, cid: int, _src: _inputs.Source = src, _at: list[int] = at,
+                     _found: Report = found) -> None:
+                code, message = _COMMENT_PROBLEMS[kind]
+                _found.problem(code, "warning", f"comment {cid}: {message}", _src.name, _at[0])
 
             seen_item = False
-            for kind, el in reader.events(header_only=False):
-                line = (el.sourceline or 0) + reader.lines_dropped()
-                if kind == "item":
-                    item = build_item(el, Source(src.name, line), note)
-                    seen_item = True
-                    count += 1
-                    reader.items_read = count
-                    yield item
-                elif seen_item and _key(el.tag) in _DEFINITIONS:
-                    # WordPress writes the whole header before the first item, and the site
-                    # is read from there; a definition after an item is not part of it.
-                    self.report.problem(
-                        "WPC103", "warning",
-                        f"<{_qname(el)}> after the first <item> is not read (the site header ends there)",
-                        src.name, line,
-                    )
+            try:
+                for kind, el in reader.events(header_only=False):
+                    line = at[0] = (el.sourceline or 0) + reader.lines_dropped()
+                    if kind == "item":
+                        item = build_item(el, Source(src.name, line), note)
+                        seen_item = True
+                        count += 1
+                        reader.items_read = count
+                        yield item
+                    elif seen_item and _key(el.tag) in _DEFINITIONS:
+                        # WordPress writes the whole header before the first item, and the
+                        # site is read from there; a definition after an item is not part of it.
+                        found.problem(
+                            "WPC103", "warning",
+                            f"<{_qname(el)}> after the first <item> is not read (the site header ends there)",
+                            src.name, line,
+                        )
+            except InputError:
+                self._hand_over(k, found)
+                raise
+            self._hand_over(k, found)
+
+    def _hand_over(self, k: int, found: Report) -> None:
+        """Put what a pass over input ``k`` found into the report, the first time only."""
+        if k in self._reported:
+            return
+        self._reported.add(k)
+        for r in found.repairs:
+            self.report.repair(r.kind, r.file, r.line, r.detail)
+        self.report.repairs_not_listed.update(found.repairs_not_listed)
+        self.report.problems.extend(found.problems)
 
     def __iter__(self) -> Iterator[Item]:
         return self.items()
 
+
+# What thread_comments() notes, as report problems.
+_COMMENT_PROBLEMS = {
+    "orphan-comment": ("WPC101", "its parent is not in the export; kept at top level"),
+    "comment-cycle": ("WPC102", "caught in a parent cycle; kept at top level"),
+    "deep-thread": ("WPC104", f"replies nested deeper than {MAX_REPLY_DEPTH} levels kept at that depth"),
+}
 
 # Channel children that define authors and terms.
 _DEFINITIONS = frozenset(("wp:author", "wp:wp_author", "wp:category", "wp:tag", "wp:term"))

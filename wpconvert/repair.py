@@ -44,10 +44,14 @@ RepairSink = Callable[[str, int, str], None]
 
 _CDATA_OPEN = "<![CDATA["
 _CDATA_CLOSE = "]]>"
+_BLANKS = re.compile(r"[ \t\r\n]*")
 # XML comments are passed through like CDATA: a "&" in them is no error.
 _SPECIAL_OPEN = re.compile(r"<!\[CDATA\[|<!--")
 # Held back at the end of a chunk outside CDATA: enough for "<![CDATA[" and "&entity;".
 _HOLD = 40
+# A tag is held back whole up to this length; past it (no WXR tag is this long, an attack
+# may be) it is let through in pieces, so that holding it cannot cost quadratic time.
+_MAX_TAG = 1 << 16
 
 # XML 1.0 allows TAB, LF and CR among the C0 controls, and forbids U+FFFE and U+FFFF.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -285,12 +289,11 @@ class Repairer:
                     out.append(self._inside(buf, pos, end))
                     pos = end
                     break
-                k = j + 3
-                while k < n and buf[k] in " \t\r\n":
-                    k += 1
-                if k == n and not final:
+                blanks = _BLANKS.match(buf, j + 3)
+                k = blanks.end() if blanks else j + 3
+                if k == n and not final and n - j < _MAX_TAG:
                     out.append(self._inside(buf, pos, j))
-                    pos = j  # wait for what follows the "]]>"
+                    pos = j  # wait for what follows the "]]>" (within reason: then it ends)
                     break
                 out.append(self._inside(buf, pos, j))
                 if k == n or buf[k] == "<":
@@ -310,7 +313,7 @@ class Repairer:
         """Where text outside CDATA may be cut for filtering while more input is to come.
 
         The last :data:`_HOLD` characters wait for the next chunk, and the cut never falls
-        inside a tag or an entity reference: the checks on markup need a tag whole (a
+        inside an entity reference or a tag (shorter than :data:`_MAX_TAG`): the checks on markup need a tag whole (a
         ``<!DOC`` + ``TYPE`` split would slip past the DOCTYPE check, and a split
         ``<![CDATA[`` would not be seen as one), and ``&#x20`` + ``2E;`` would be taken
         for a raw ampersand and escaped.
@@ -319,7 +322,7 @@ class Repairer:
         if end <= pos:
             return end
         lt = buf.rfind("<", pos, end)
-        if lt >= 0 and buf.find(">", lt, end) < 0:
+        if lt >= 0 and end - lt < _MAX_TAG and buf.find(">", lt, end) < 0:
             end = lt
         amp = buf.rfind("&", max(pos, end - _HOLD), end)
         if amp >= 0 and buf.find(";", amp, end) < 0:

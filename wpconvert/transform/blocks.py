@@ -49,7 +49,7 @@ __all__ = ["is_block_content", "render_blocks"]
 # comment even when the JSON is broken.
 _DELIMITER = re.compile(
     r"<!--\s+(?P<closer>/)?wp:(?P<name>[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)?)\s+"
-    r"(?:(?P<attrs>\{(?:[^-]|-(?!-))*?\})\s+)?(?P<void>/)?-->"
+    r"(?:(?P<attrs>\{[^-]*(?:-(?!-)[^-]*)*?\})\s+)?(?P<void>/)?-->"
 )
 # Anything that still looks like a block comment after parsing (upper case, no spaces…):
 # WordPress would not parse it as a block either, but it must not reach the output.
@@ -104,6 +104,8 @@ _MEDIA = re.compile(r"<(audio|video)\b[^>]*>" + inside("audio|video") + r"</\1\s
 _TAGS = re.compile(r"<[^>]*>")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _LIST_WRAPPERS = re.compile(r"</?(?:ul|li)\b[^>]*>", re.I)
+_BR = re.compile(r"<br\s*/?>", re.I)
+_INDENT = re.compile(r"^[ \t]+")
 
 
 def _unwrap_figure(inner: str) -> str:
@@ -168,8 +170,8 @@ def _verse(block: _Block, inner: str, ctx: TransformContext) -> str:
     pre = _PRE.search(inner)
     if pre is None:
         return inner
-    text = re.sub(r"<br\s*/?>", "\n", pre.group(2), flags=re.I).strip("\n")
-    lines = [re.sub(r"^[ \t]+", lambda m: "&nbsp;" * len(m.group().expandtabs(4)), ln) for ln in text.split("\n")]
+    text = _BR.sub("\n", pre.group(2)).strip("\n")
+    lines = [_INDENT.sub(lambda m: "&nbsp;" * len(m.group().expandtabs(4)), ln) for ln in text.split("\n")]
     return "\n<p>" + "<br>\n".join(lines) + "</p>\n"
 
 

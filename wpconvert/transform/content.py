@@ -60,6 +60,7 @@ _LEADING_NEXTPAGE = re.compile(r"\A\s*(?:<p>\s*)?<!--nextpage-->(?:\s*</p>)?")
 # An HTML comment, or a script/style/textarea, inside which "<!--" is text (old pages hide
 # script code from old browsers in one) and must stay.
 _COMMENT_OR_RAW = re.compile(r"<!--|<(script|style|textarea)\b", re.I)
+_RAW_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style", "textarea")}
 
 
 def _autoembed(text: str, ctx: TransformContext) -> str:
@@ -78,7 +79,7 @@ def _drop_comments(text: str) -> str:
     pos = 0
     while (m := _COMMENT_OR_RAW.search(text, pos)) is not None:
         if m.group(1):  # keep the element whole
-            close = re.compile(r"</" + m.group(1) + r"\s*>", re.I).search(text, m.end())
+            close = _RAW_END[m.group(1).lower()].search(text, m.end())
             end = close.end() if close else len(text)
             out.append(text[pos:end])
         else:
@@ -130,6 +131,8 @@ def render(html: str, ctx: TransformContext, registry: ShortcodeRegistry | None 
     ``ctx.stats``. No block comment and no handled shortcode is left in the output (text
     inside code listings is kept as written).
     """
+    if "\r" in html:  # content saved from a browser form has CRLF line ends
+        html = html.replace("\r\n", "\n").replace("\r", "\n")
     text = shortcodes.protect_code(html, ctx)
     text = render_blocks(text, ctx) if is_block_content(text) else wpautop(text)
     text = shortcodes.apply(text, ctx, registry)
@@ -154,4 +157,8 @@ def render(html: str, ctx: TransformContext, registry: ShortcodeRegistry | None 
         md, summary = _split_more(md)
         if summary is not None:
             summary = ctx.restore(summary)
-    return Rendered(markdown=ctx.restore(md), summary=summary, pages=pages)
+    markdown = ctx.restore(md)
+    if has_more and summary is None:
+        # The tag stood inside something kept as raw HTML (a <details>, say): no summary.
+        markdown = markdown.replace(_MORE_MARK, "")
+    return Rendered(markdown=markdown, summary=summary, pages=pages)

@@ -39,15 +39,19 @@ from html2text.elements import ListElement
 from .context import TransformContext
 
 __all__ = [
+    "attr",
+    "caption_html",
     "code_language",
     "code_text",
+    "element_end",
+    "element_re",
     "figures_to_images",
     "html_to_markdown",
     "image_html",
+    "inside",
     "protect_raw",
 ]
 
-_S = re.S
 _SI = re.S | re.I
 
 
@@ -82,15 +86,20 @@ _FORMAT_TAG = re.compile(r"<(/?)(a|strong|b|em|i|u|del|s|strike)\b[^>]*>", re.I)
 _LEADING_SPACES = re.compile(r"(?:\s|&nbsp;)*")
 
 
+_LABEL_SPECIAL = re.compile(r"([\\\[\]])")
+_URL_SPECIAL = re.compile(r"[\s()<>]")
+_BACKTICKS = re.compile(r"`+")
+
+
 def _md_label(text: str) -> str:
     """Text for inside ``[...]``: one line, brackets and backslashes escaped."""
-    return re.sub(r"([\\\[\]])", r"\\\1", " ".join(text.split()))
+    return _LABEL_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def _md_url(url: str) -> str:
     """A link destination; ``<...>`` when it holds spaces or parentheses."""
     url = url.strip()
-    if re.search(r"[\s()<>]", url):
+    if _URL_SPECIAL.search(url):
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
     return url
 
@@ -152,12 +161,17 @@ class _Converter(html2text.HTML2Text):
             self._list(tag, start)
         if tag == "img":
             self.current_tag = tag
-            if start and attrs.get("src"):
+            src = attrs.get("src") or ""
+            if not src or src.startswith("data:"):
+                # Lazy-loading plugins that write into the content keep the real address in
+                # data-src (or data-lazy-src) and a placeholder in src.
+                src = attrs.get("data-src") or attrs.get("data-lazy-src") or src
+            if start and src:
                 self._link_text_starts()
                 title = " ".join((attrs.get("title") or "").split())
                 title_md = ' "' + title.replace("\\", "\\\\").replace('"', '\\"') + '"' if title else ""
                 alt = _md_label(attrs.get("alt") or "")
-                self.o(f"![{alt}]({_md_url(attrs['src'] or '')}{title_md})")
+                self.o(f"![{alt}]({_md_url(src)}{title_md})")
             return
         if tag in ("dl", "dt", "dd"):
             self._definition(tag, start)
@@ -364,7 +378,7 @@ def _inline_code(m: re.Match[str], ctx: TransformContext) -> str:
         return m.group(0)
     # html2text writes `code` with single backticks even when the code holds backticks.
     text = code_text(content)
-    longest = max(len(run) for run in re.findall(r"`+", text))
+    longest = max(len(run) for run in _BACKTICKS.findall(text))
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return ctx.protect(f"{ticks}{pad}{text}{pad}{ticks}")
@@ -512,6 +526,10 @@ _CELL_P = re.compile(r"\s*<p\b[^>]*>(.*?)</p\s*>\s*", _SI)
 _TOKEN_IN = re.compile(r"WPCVTPROTECTED\d+X")
 _CELL_SEP = "WPCVTCELLSEPX"
 _EDGE_BRS = re.compile(r"^(?:<br>\s*)+|(?:\s*<br>)+$")
+# A cell of plain text (no markup, no entity) needs no html2text run; html2text would only
+# double the backslashes that precede Markdown punctuation.
+_PLAIN_CELL = re.compile(r"[^<&\x00-\x08]*")
+_MD_BACKSLASH = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!])")
 
 
 def _table_rows(inner: str) -> tuple[list[list[tuple[bool, str]]], int, str] | None:
@@ -561,16 +579,17 @@ def _table_rows(inner: str) -> tuple[list[list[tuple[bool, str]]], int, str] | N
 
 
 def _cell_markdown(cells: list[str]) -> list[str]:
-    """Inline Markdown of each cell's HTML, with one html2text run for the whole table."""
-    joined = "".join(f"<p>{c}</p><p>{_CELL_SEP}</p>" for c in cells)
-    parts = _convert(_prepare_inline(joined)).split(_CELL_SEP)
-    result: list[str] = []
-    for part in parts[: len(cells)]:
-        part = part.strip().replace(_BR_MARK + "\n", "<br>").replace(_BR_MARK, "")
-        part = " ".join(line.strip() for line in part.split("\n") if line.strip())
-        part = _EDGE_BRS.sub("", part)
-        result.append(part.replace("|", "\\|"))
-    return result
+    """Inline Markdown of each cell's HTML: plain-text cells directly, the others with one
+    html2text run for the whole table."""
+    result = [" ".join(_MD_BACKSLASH.sub(r"\\\\", c).split()) if _PLAIN_CELL.fullmatch(c) else "" for c in cells]
+    marked = [i for i, c in enumerate(cells) if not _PLAIN_CELL.fullmatch(c)]
+    if marked:
+        joined = "".join(f"<p>{cells[i]}</p><p>{_CELL_SEP}</p>" for i in marked)
+        for i, part in zip(marked, _convert(_prepare_inline(joined)).split(_CELL_SEP), strict=False):
+            part = part.strip().replace(_BR_MARK + "\n", "<br>").replace(_BR_MARK, "")
+            part = " ".join(line.strip() for line in part.split("\n") if line.strip())
+            result[i] = _EDGE_BRS.sub("", part)
+    return [cell.replace("|", "\\|") for cell in result]
 
 
 def _pipe_row(cells: list[str]) -> str:
@@ -702,11 +721,9 @@ def _tidy(md: str) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-_RAW_NEEDLES = tuple("<" + name for name in _RAW_TAGS.split("|"))
-
-
-def _has(low: str, *needles: str) -> bool:
-    return any(n in low for n in needles)
+_RAW_NAMES = frozenset(_RAW_TAGS.split("|"))
+# The start tags that call for a step before html2text; one pass finds which occur.
+_SPECIAL_TAG = re.compile(r"<(" + _RAW_TAGS + r"|table|pre|code|figure)(?![\w-])", re.I)
 
 
 def html_to_markdown(html_text: str, ctx: TransformContext) -> str:
@@ -719,15 +736,17 @@ def html_to_markdown(html_text: str, ctx: TransformContext) -> str:
     if not html_text.strip():
         return ""
     text = html_text.replace(_BR_MARK, "").replace("\x01", "").replace("\x02", "")
-    low = text.lower()
-    if _has(low, *_RAW_NEEDLES):
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    present = {m.group(1).lower() for m in _SPECIAL_TAG.finditer(text)}
+    if present & _RAW_NAMES:
         text = _protect_raw_elements(text, ctx)
-    if "<table" in low:
+    if "table" in present:
         text = _convert_tables(text, ctx)
-    if "<pre" in low:
+    if "pre" in present:
         text = _fence_pres(text, ctx)
-    if "<code" in low:
+    if "code" in present:
         text = _INLINE_CODE.sub(lambda m: _inline_code(m, ctx), text)
-    if "<figure" in low:
+    if "figure" in present:
         text = _unwrap_figures(text)
     return _tidy(_convert(_prepare_inline(text)))

@@ -82,21 +82,32 @@ class Writer(ABC):
         """Called once after :meth:`write`: finish files, indexes, site skeletons."""
 
 
+# Plugins that failed to load, by format name, with the reason (``wpconvert formats`` shows them).
+broken: dict[str, str] = {}
+
+
 def available() -> dict[str, type[Writer]]:
-    """Every registered writer class by format name (sorted by name)."""
+    """Every registered writer class by format name (sorted by name).
+
+    A plugin that fails to load is left out (and listed in :data:`broken`): a broken
+    third-party writer must not take the built-in formats down with it.
+    """
     found: dict[str, type[Writer]] = {}
     for ep in entry_points(group=GROUP):
         if ep.name in found:
             continue
         try:
             cls = ep.load()
-        except Exception as exc:  # a broken plugin must not break the built-ins
-            raise UsageError(f"writer plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - any error in a plugin's import
+            broken[ep.name] = f"{ep.value}: {type(exc).__name__}: {exc}"
+            continue
         if isinstance(cls, type) and issubclass(cls, Writer):
             found[ep.name] = cls
-    if not found:
-        # Running from a source tree that was never installed: fall back to the built-ins.
-        found = _builtins()
+        else:
+            broken[ep.name] = f"{ep.value}: not a wpconvert Writer subclass"
+    # Running from a source tree that was never installed, the group lacks the built-ins.
+    for name, cls in _builtins().items():
+        found.setdefault(name, cls)
     return dict(sorted(found.items()))
 
 
@@ -119,4 +130,6 @@ def get(name: str) -> type[Writer]:
     try:
         return writers[name]
     except KeyError:
+        if name in broken:
+            raise UsageError(f"format {name!r}: its plugin failed to load ({broken[name]})") from None
         raise UsageError(f"unknown format {name!r} (available: {', '.join(writers)})") from None

@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 from typing import Any, ClassVar
 
 from .. import policy
@@ -303,7 +304,9 @@ class GeneratorWriter(SiteWriter):
             index.set_location(e.seq, path, url)
         index.finish()
         self.index = index
-        self.links = LinkRewriter(index, self.ctx.report, self._media_lookup if self.media else None)
+        self.links = LinkRewriter(
+            index, self.ctx.report, self._media_lookup if self.media else None, origin=self.origin(),
+        )
         self._plan_redirects(index, final)
 
     def _plan_redirects(self, index: SiteIndex, final: UrlSpace) -> None:
@@ -316,7 +319,7 @@ class GeneratorWriter(SiteWriter):
             if e.post_type == "page":
                 self.redirects.add_query("page_id", e.id, e.url)
             old = old_path(e.link)
-            if old is None or old == e.url or old in claimed:
+            if old is None or old.rstrip("/") == e.url.rstrip("/") or old in claimed:
                 continue
             claimed.add(old)
             if old in final:
@@ -332,6 +335,16 @@ class GeneratorWriter(SiteWriter):
             if old is not None and old not in final and old not in claimed:
                 claimed.add(old)
                 self.redirects.add_path(old, target)
+
+    def origin(self) -> str:
+        """The old site's scheme and host ("https://example.org"): the new site is served
+        from its root, and links that point at nothing of it go back to the old site."""
+        site = self.ctx.site
+        for url in (site.link, site.base_blog_url, site.base_site_url):
+            parts = urlsplit(url.strip())
+            if parts.scheme in ("http", "https") and parts.hostname:
+                return f"{parts.scheme}://{parts.netloc}"
+        return ""
 
     def attachment_target(self, url: str) -> str:
         """Where an attachment's file is now: the downloaded copy, else the old URL."""

@@ -152,15 +152,17 @@ class HugoWriter(GeneratorWriter):
     def config_toml(self) -> str:
         """``hugo.toml``: site settings, taxonomies, and what the layouts need."""
         site = self.ctx.site
-        base = (site.link or site.base_blog_url or "https://example.org").strip()
-        if not base.endswith("/"):
-            base += "/"
+        # Pages are served from the root (their URLs are pinned as "/…"), so only the
+        # scheme and host of the old address are kept.
+        base = (self.origin() or "https://example.org") + "/"
         lines = [
-            "# Written by wpconvert (--site-skeleton). Menus are in config/_default/menus.toml.",
+            "# Written by wpconvert (--site-skeleton). Nav menus, if any: config/_default/menus.toml.",
             f"baseURL = {toml_str(base)}",
             f"title = {toml_str(site.title)}",
             f"languageCode = {toml_str(site.language or 'en')}",
             "paginate = 10",
+            "# Posts WordPress published are built even if their date is ahead of the clock.",
+            "buildFuture = true",
             "",
             "[params]",
             f"  description = {toml_str(site.description)}",

@@ -153,7 +153,7 @@ class JekyllWriter(GeneratorWriter):
     def config(self) -> dict[str, Any]:
         """``_config.yml``."""
         site = self.ctx.site
-        url = (site.link or site.base_blog_url or "https://example.org").strip().rstrip("/")
+        url = self.origin() or "https://example.org"
         data: dict[str, Any] = {
             "title": site.title,
             "description": site.description,
@@ -162,6 +162,8 @@ class JekyllWriter(GeneratorWriter):
             "lang": site.language or "en",
             "permalink": "/posts/:title/",
             "markdown": "kramdown",
+            # Posts WordPress published are built even if their date is ahead of the clock.
+            "future": True,
         }
         collections = self.collections()
         if collections:

@@ -18,13 +18,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
-from ..paths import safe_segment
 
 # Characters kept as they are when a path is written into a URL (RFC 3986 pchar, minus a
 # few that servers or config files treat specially).
 _URL_SAFE = "/-._~!&'()*+,=:@"
 # nginx: characters a map key ($uri, decoded) may not hold without quoting trouble.
 _NGINX_UNSAFE = frozenset('"\\$;{}#') | frozenset(" \t\r\n")
+# Characters an old path may not hold to become a redirect page on a web server: ambiguous
+# in a URL once decoded (``%``, ``#``, ``?``), or never made by WordPress and hazardous in
+# files and config (``\\ " < > | *``). Windows device names (``con``) are fine on servers.
+_PATH_UNSAFE = frozenset('%#?\\"<>|*')
 # What a filesystem can hold in one segment (bytes), for alias and redirect pages.
 MAX_SEGMENT_BYTES = 255
 
@@ -35,9 +38,11 @@ def url_quote(path: str) -> str:
 
 
 def old_path(link: str) -> str | None:
-    """The old pretty permalink's path (decoded, NFC, with one leading and trailing ``/``),
+    """The old pretty permalink's path (decoded, NFC, one leading ``/``, a trailing ``/``
+    unless it names an ``.html`` file),
     or None when ``link`` is a query-string address, the site root, or a path that cannot
-    become a redirect page (empty, ``.``/``..`` or unsafe segments, too long)."""
+    become a redirect page (empty, ``.``/``..`` or unsafe segments, control or format
+    characters, segments longer than a file name may be)."""
     if not link:
         return None
     parts = urlsplit(link.strip())
@@ -53,9 +58,12 @@ def old_path(link: str) -> str | None:
     for seg in segments:
         if not seg or seg in (".", "..") or len(seg.encode("utf-8")) > MAX_SEGMENT_BYTES:
             return None
-        if safe_segment(seg, max_bytes=MAX_SEGMENT_BYTES) != seg or "%" in seg or "#" in seg:
+        if any(ch in _PATH_UNSAFE or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in seg):
             return None
-    return "/" + "/".join(segments) + "/"
+    # A page address ends in "/" (its redirect page is <path>/index.html); an old address
+    # of a file (".html") stays one, so that the redirect page is that file.
+    tail = "" if segments[-1].lower().endswith((".html", ".htm")) else "/"
+    return "/" + "/".join(segments) + tail
 
 
 @dataclass
