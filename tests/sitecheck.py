@@ -13,13 +13,14 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 import pytest
 
 from wpconvert import Report, convert, read
-from wpconvert.frontmatter import load as load_yaml
+from wpconvert.frontmatter import load as _load_yaml
 from wpconvert.index import link_key
 from wpconvert.model import Comment, Item
 
@@ -62,6 +63,11 @@ class Written:
     front: dict[str, object]
 
 
+def load_yaml(text: str) -> Any:
+    """Parse YAML (data files, configs)."""
+    return _load_yaml(text)
+
+
 def front_matter(file: Path) -> dict[str, object]:
     """The YAML front matter of a converted file."""
     text = file.read_text("utf-8")
@@ -84,7 +90,7 @@ def written(report: Report, src: Path, url_key: str) -> list[Written]:
 
 def convert_site(inputs: list[Path], fmt: str, out: Path, **options: object) -> Report:
     """Convert with the site skeleton, in one process (tests stay light)."""
-    settings: dict[str, object] = {"site_skeleton": True, "jobs": 1, **options}
+    settings: dict[str, Any] = {"site_skeleton": True, "jobs": 1, **options}
     return convert([str(p) for p in inputs], fmt, out, **settings)
 
 
@@ -305,3 +311,73 @@ def check_query_redirects(redirects: Path, entries: list[Written]) -> None:
             if unquote(rules.get(key, "")) != unquote(w.url):
                 missing.append(f"{key} → {w.url} (have {rules.get(key)})")
     assert not missing, "\n".join(missing[:30])
+
+
+# -- an export with what the fixtures lack: custom post types and taxonomies, nav menus -------
+def _item(post_id: int, title: str, slug: str, post_type: str, link: str, *, parent: int = 0,
+          extra: str = "", order: int = 0) -> str:
+    return f"""
+	<item>
+		<title><![CDATA[{title}]]></title>
+		<link>{link}</link>
+		<dc:creator><![CDATA[ada]]></dc:creator>
+		<guid isPermaLink="false">https://blog.example.org/?p={post_id}</guid>
+		<content:encoded><![CDATA[{title}: see <a href="/?p=10">the first post</a>.]]></content:encoded>
+		<excerpt:encoded><![CDATA[]]></excerpt:encoded>
+		<wp:post_id>{post_id}</wp:post_id>
+		<wp:post_date><![CDATA[2024-05-20 10:00:00]]></wp:post_date>
+		<wp:post_date_gmt><![CDATA[2024-05-20 10:00:00]]></wp:post_date_gmt>
+		<wp:post_name><![CDATA[{slug}]]></wp:post_name>
+		<wp:status><![CDATA[publish]]></wp:status>
+		<wp:post_parent>{parent}</wp:post_parent>
+		<wp:menu_order>{order}</wp:menu_order>
+		<wp:post_type><![CDATA[{post_type}]]></wp:post_type>
+		<wp:post_password><![CDATA[]]></wp:post_password>
+		<wp:is_sticky>0</wp:is_sticky>{extra}
+	</item>"""
+
+
+def _comment(comment_id: int, author: str, text: str, parent: int) -> str:
+    fields = {
+        "comment_id": comment_id, "comment_author": author, "comment_date": "2024-05-21 09:00:00",
+        "comment_date_gmt": "2024-05-21 09:00:00", "comment_content": text, "comment_approved": 1,
+        "comment_type": "comment", "comment_parent": parent,
+    }
+    inner = "".join(f"<wp:{k}><![CDATA[{v}]]></wp:{k}>" for k, v in fields.items())
+    return f"\n\t\t<wp:comment>{inner}</wp:comment>"
+
+
+def _menu_item(post_id: int, order: int, kind: str, obj: str, object_id: int, url: str = "",
+               parent: int = 0, title: str = "") -> str:
+    meta = "".join(
+        f"<wp:postmeta><wp:meta_key><![CDATA[{k}]]></wp:meta_key><wp:meta_value><![CDATA[{v}]]></wp:meta_value></wp:postmeta>"
+        for k, v in (("_menu_item_type", kind), ("_menu_item_object", obj), ("_menu_item_object_id", object_id),
+                     ("_menu_item_url", url), ("_menu_item_menu_item_parent", parent)))
+    extra = f'\n\t\t<category domain="nav_menu" nicename="main"><![CDATA[Main]]></category>\n\t\t{meta}'
+    return _item(post_id, title, str(post_id), "nav_menu_item", f"https://blog.example.org/?p={post_id}",
+                 extra=extra, order=order)
+
+
+def custom_export(folder: Path, fixtures: Path) -> Path:
+    """classic.xml plus a hierarchical custom post type with a custom taxonomy and a
+    comment, and a nav menu of every kind of item."""
+    xml = (fixtures / "classic.xml").read_text("utf-8")
+    term = ("<wp:term><wp:term_id>50</wp:term_id><wp:term_taxonomy>nav_menu</wp:term_taxonomy>"
+            "<wp:term_slug>main</wp:term_slug><wp:term_name><![CDATA[Main]]></wp:term_name></wp:term>")
+    comment = _comment(900, "Kim", "Nice boat.", 0) + _comment(901, "Ada Park", "Thanks!", 900)
+    items = "".join([
+        _item(40, "Boat Repair", "boat-repair", "portfolio", "https://blog.example.org/portfolio/boat-repair/",
+              extra='\n\t\t<category domain="genre" nicename="wood"><![CDATA[Wood]]></category>' + comment),
+        _item(41, "Hull", "hull", "portfolio", "https://blog.example.org/portfolio/boat-repair/hull/", parent=40,
+              extra='\n\t\t<category domain="genre" nicename="wood"><![CDATA[Wood]]></category>'),
+        _menu_item(60, 1, "post_type", "page", 30),
+        _menu_item(61, 2, "post_type", "page", 31, parent=60),
+        _menu_item(62, 3, "custom", "custom", 62, url="https://blog.example.org/?p=10", title="First post"),
+        _menu_item(63, 4, "taxonomy", "category", 2),
+        _menu_item(64, 5, "custom", "custom", 64, url="https://example.net/elsewhere", title="Elsewhere"),
+        _menu_item(65, 6, "post_type", "post", 999, title="Gone"),  # not in the export: dropped
+    ])
+    xml = xml.replace("\t<generator>", f"\t{term}\n\t<generator>", 1).replace("</channel>", items + "\n</channel>")
+    out = folder / "custom.xml"
+    out.write_text(xml, "utf-8")
+    return out

@@ -158,7 +158,7 @@ def hostile_export(tmp: Path, *, dates: bool = False) -> str:
         items.append({"id": n, "slug": f"uses-{n}", "title": "Uses media",
                       "content": f'<img src="{url}" alt="x"> <a href="{url}">file</a>'})
     terms = [("category", name, name) for name in names[:40]] + [("post_tag", "../../escape-tag", "../../tag")]
-    for it, (tax, slug, name) in zip(items, terms):
+    for it, (tax, slug, name) in zip(items, terms, strict=False):
         it["terms"] = [(tax, slug, name)]
     return build_export(items, login="../../escape-author", terms=terms)
 
@@ -186,7 +186,9 @@ def files_under(root: Path) -> list[str]:
 
 
 _WINDOWS_FORBIDDEN = set('<>:"|?*\\')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"{d}{n}" for d in ("COM", "LPT") for n in "123456789¹²³"}
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{d}{n}" for d in ("COM", "LPT") for n in "123456789¹²³"
+}
 
 
 def assert_portable(rel: str) -> None:

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wpconvert.transform.context import TransformContext
-from wpconvert.transform.html2md import code_language, code_text, html_to_markdown
+from wpconvert.transform.html2md import html_to_markdown
+from wpconvert.transform.htmlprep import code_language, code_text
 
 
 def md(html: str, ctx: TransformContext | None = None) -> str:

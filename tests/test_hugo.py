@@ -210,6 +210,35 @@ def test_downloaded_media_are_served(tmp_path: Path) -> None:
     sc.check_site(src, built, [FIXTURES / "classic.xml"], report, "url")
 
 
+def test_custom_types_taxonomies_and_menus(tmp_path: Path) -> None:
+    export = sc.custom_export(tmp_path, FIXTURES)
+    src = tmp_path / "site"
+    report = sc.convert_site([export], "hugo", src)
+    # A custom post type is a section; its hierarchical items nest (branch + leaf bundle).
+    assert (src / "content/portfolio/boat-repair/_index.md").is_file()
+    hull = sc.front_matter(src / "content/portfolio/boat-repair/hull/index.md")
+    assert hull["url"] == "/portfolio/boat-repair/hull/" and hull["genre"] == ["Wood"]
+    config = tomllib.loads((src / "hugo.toml").read_text("utf-8"))
+    assert config["taxonomies"]["genre"] == "genre"
+    menus = tomllib.loads((src / "config/_default/menus.toml").read_text("utf-8"))
+    entries = {e["identifier"]: e for e in menus["main"]}
+    assert entries["60"]["url"] == "/about/" and entries["60"]["name"] == "About"
+    assert entries["61"]["parent"] == "60" and entries["61"]["url"] == "/about/team/"
+    assert entries["62"]["url"] == "/posts/moving-a-blog/"
+    assert entries["63"]["url"] == "/categories/notes/" and entries["63"]["name"] == "Notes"
+    assert entries["64"]["url"] == "https://example.net/elsewhere"
+    assert "65" not in entries
+    # A root-relative ?p= link in the content points at the post's new URL.
+    assert "(</posts/moving-a-blog/>)" in (src / "content/portfolio/boat-repair/_index.md").read_text("utf-8")
+    built = hugo_build(src)
+    sc.check_site(src, built, [export], report, "url")
+    assert sc.file_for(built, "/genre/wood/") and sc.file_for(built, "/portfolio/")
+    doc = sc.parse(built / "portfolio/boat-repair/index.html")
+    assert doc.xpath("//*[@id='comment-900']//*[@id='comment-901']")
+    nav = doc.xpath("//nav[contains(@class, 'menu-main')]")[0]
+    assert nav.xpath(".//li[a[@href='/about/']]//a[@href='/about/team/']")
+
+
 # -- the theme unit test data, built once -----------------------------------------------------
 @pytest.fixture(scope="module")
 def theme_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Report]:

@@ -155,6 +155,33 @@ def test_keep_permalinks_builds(tmp_path: Path) -> None:
     sc.check_query_redirects(built / "_redirects", entries)
 
 
+def test_custom_types_taxonomies_and_menus(tmp_path: Path) -> None:
+    export = sc.custom_export(tmp_path, FIXTURES)
+    src = tmp_path / "site"
+    report = sc.convert_site([export], "jekyll", src)
+    # A custom post type is a collection of its own.
+    assert (src / "_portfolio/boat-repair.md").is_file()
+    hull = sc.front_matter(src / "_portfolio/boat-repair/hull.md")
+    assert hull["permalink"] == "/portfolio/boat-repair/hull/" and hull["genre"] == ["Wood"]
+    config = sc.load_yaml((src / "_config.yml").read_text("utf-8"))
+    assert config["collections"]["portfolio"]["output"] is True
+    nav = sc.load_yaml((src / "_data/navigation.yml").read_text("utf-8"))
+    main = nav[0]
+    assert main["slug"] == "main" and main["name"] == "Main"
+    assert [i["url"] for i in main["items"]] == [
+        "/about/", "/posts/moving-a-blog/", "/categories/#notes", "https://example.net/elsewhere",
+    ]
+    assert main["items"][0]["children"] == [{"title": "Team", "url": "/about/team/"}]
+    # A root-relative ?p= link in the content points at the post's new URL.
+    assert "(</posts/moving-a-blog/>)" in (src / "_portfolio/boat-repair.md").read_text("utf-8")
+    built = jekyll_build(src)
+    sc.check_site(src, built, [export], report, "permalink")
+    doc = sc.parse(built / "portfolio/boat-repair/index.html")
+    assert doc.xpath("//*[@id='comment-900']//*[@id='comment-901']")
+    menu = doc.xpath("//nav[contains(@class, 'menu-main')]")[0]
+    assert menu.xpath(".//li[a[@href='/about/']]//a[@href='/about/team/']")
+
+
 # -- the theme unit test data, built once -----------------------------------------------------
 @pytest.fixture(scope="module")
 def theme_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Report]:

@@ -234,6 +234,21 @@ def test_logins_trimmed_like_wordpress(tmp_path: Path) -> None:
     assert export.site.author(items[0].creator) is bob
 
 
+def test_numbers_are_plain_integers(tmp_path: Path) -> None:
+    extra = ("\t\t<wp:post_parent>-9223372036854775809</wp:post_parent>\n"
+             "\t\t<wp:menu_order> -3 </wp:menu_order>\n")
+    items = [item_xml(9223372036854775807, "max", extra=extra), item_xml(1, "x"), item_xml(2, "y"),
+             item_xml(3, "z")]
+    text = wxr(*items).replace("<wp:post_id>1</wp:post_id>", "<wp:post_id>1_000</wp:post_id>").replace(
+        "<wp:post_id>2</wp:post_id>", "<wp:post_id>\u0661\u0662</wp:post_id>").replace(
+        "<wp:post_id>3</wp:post_id>", f"<wp:post_id>{'9' * 5000}</wp:post_id>")
+    _, (big, underscored, arabic, endless), _ = read_all(write(tmp_path, text))
+    # Values past 64 bits are kept as exported: the site index and `check` (WPC210) guard them.
+    assert (big.id, big.parent, big.menu_order) == (2**63 - 1, -(2**63) - 1, -3)
+    # Not an exported number: Python's int() would take these (or raise past 4300 digits).
+    assert (underscored.id, arabic.id, endless.id) == (None, None, None)
+
+
 # -- comment threading --------------------------------------------------------------------------
 
 
@@ -379,6 +394,40 @@ def test_namespace_iri_percent_encoded(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"namespace-uri") as info:
         list(read(path, strict=True).items())
     assert info.value.line == line_of(text, "xmlns:x")
+
+
+def test_undeclared_foreign_prefix(tmp_path: Path) -> None:
+    # libxml2 reads on past an undeclared prefix and lxml complains only at the very end.
+    text = wxr(item_xml(1, "a", extra="\t\t<media:thumbnail url='x'/>\n"), item_xml(2, "b"))
+    path = write(tmp_path, text)
+    _, items, report = read_all(path)
+    assert [it.title for it in items] == ["a", "b"]
+    assert [(r.kind, r.line) for r in report.repairs] == [("undeclared-prefix", line_of(text, "<media:"))]
+    with pytest.raises(InputError, match="Namespace prefix media on thumbnail is not defined") as info:
+        list(read(path, strict=True).items())
+    assert info.value.line == line_of(text, "<media:")
+    # Cut short inside such an element: closed like any other.
+    opened = text.replace("url='x'/>", "url='x'>")
+    cut = opened[: opened.index("<media:thumbnail") + len("<media:thumbnail url='x'>")] + "half a caption"
+    _, items, report = read_all(write(tmp_path, cut, "cut.xml"))
+    assert [it.title for it in items] == ["a"]
+    assert "<media:thumbnail>" in " ".join(r.detail for r in report.repairs)
+
+
+def test_libxml2_context_lines_kept_out_of_the_message(tmp_path: Path) -> None:
+    text = wxr(item_xml(1, "a")).replace("\t<item>", "\t<!-- never closed\n\t<item>")
+    with pytest.raises(InputError, match="Comment not terminated") as info:
+        list(read(write(tmp_path, text)).items())
+    assert "\n" not in str(info.value)
+    assert str(info.value).endswith("Comment not terminated")
+
+
+def test_error_message_is_the_fatal_one(tmp_path: Path) -> None:
+    # An undeclared prefix first, then a real break: the message names the break.
+    text = wxr(item_xml(1, "a", extra="\t\t<x:y/>\n"), item_xml(2, "b")).replace("</wp:status>", "</wp:statos>")
+    with pytest.raises(InputError, match="Opening and ending tag mismatch") as info:
+        list(read(write(tmp_path, text)).items())
+    assert info.value.line == line_of(text, "</wp:statos>")
 
 
 def test_truncated_fixture() -> None:

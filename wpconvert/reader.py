@@ -4,6 +4,13 @@ The channel header (site, authors, terms) of every input is read eagerly, up to 
 file's first ``<item>``; items are then built one at a time and their elements freed, so
 memory does not grow with the size of the export. Entities and DTDs are never resolved and
 nothing is fetched from the network.
+
+Broken input is mended by :mod:`wpconvert.repair` (or refused with ``strict``); each
+repair, and each problem found while building items (``WPC101`` orphan comment, ``WPC102``
+parent cycle, ``WPC103`` definition after the first item, ``WPC104`` reply thread deeper
+than :data:`MAX_REPLY_DEPTH`), is reported once per input with its file and line, however
+often the items are read. Every error is an :class:`~wpconvert.errors.InputError` of one line
+naming the file, line and column.
 """
 
 from __future__ import annotations
@@ -78,12 +85,15 @@ def _text(el: Any) -> str:
     return t if t is not None else ""
 
 
+# An exported number: ASCII digits only (Python's int() would also take "1_000" and
+# Arabic-Indic digits, and raise past 4300 digits). Values past 64 bits are kept: the site
+# index guards against them and `wpconvert check` reports them (WPC210).
+_INT = re.compile(r"[+-]?[0-9]{1,40}")
+
+
 def _int(value: str) -> int | None:
     value = value.strip()
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    return int(value) if _INT.fullmatch(value) else None
 
 
 def _date(value: str) -> str | None:
@@ -377,6 +387,9 @@ class _FileReader:
                         break
                     error: InputError | None = None
                     try:
+                        # lxml's exceptions carry the thread's error log, which holds the
+                        # errors of every parse before: start it afresh for each call.
+                        etree.clear_error_log()
                         if step == 0 and data:
                             parser.feed(data)
                         elif step == 1:
@@ -385,14 +398,20 @@ class _FileReader:
                                 tail = _closing_tags(last, repairer, self._sink)
                                 if tail:
                                     parser.feed(tail)
+                                    etree.clear_error_log()
                             parser.close()
                     except etree.XMLSyntaxError as exc:
-                        if not header_only:
+                        if step == 1 and not self.strict and not _fatal(exc):
+                            # Only an error libxml2 read on past (an undeclared prefix),
+                            # reported now that every element is read: a repair, not a failure.
+                            self._namespace_repair(exc, repairer)
+                        elif not header_only:
                             raise self._error(exc, repairer) from None
-                        # The header pass stops at the first item: an error past it is left
-                        # to the item pass, which reports it after the items and repairs
-                        # before it. The events parsed before the error are still read.
-                        error = self._error(exc, repairer)
+                        else:
+                            # The header pass stops at the first item: an error past it is
+                            # left to the item pass, which reports it after the items and
+                            # repairs before it. The events parsed before it are still read.
+                            error = self._error(exc, repairer)
                     events: Iterator[tuple[str, Any]] = parser.read_events()
                     for _ev, el in events:
                         last = el
@@ -419,13 +438,35 @@ class _FileReader:
                     break
 
     def _error(self, exc: Any, repairer: Repairer) -> InputError:
+        """The InputError for an lxml error: its first fatal one, in one line, at input lines.
+
+        lxml raises the first error it logged, which may be a namespace error libxml2 let
+        pass (an undeclared prefix) rather than the one that stopped the parse.
+        """
         line, col = exc.position if exc.position else (0, 0)
         msg = str(exc.msg or exc)
+        fatal = _fatal(exc)
+        if fatal:
+            line, col, msg = fatal[0].line, fatal[0].column, fatal[0].message
         msg = re.sub(r",? line \d+, column \d+$", "", msg)
+        # libxml2 quotes the input after some messages, over several lines: keep the first.
+        msg = msg.strip().split("\n", 1)[0].strip()
         # libxml2's limit on nesting names an option of its own API; say what it means.
         msg = re.sub(r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option",
                      r"elements nested deeper than \1 levels", msg)
         return InputError(self.name, msg, line + repairer.lines_dropped if line else 0, col, self.items_read)
+
+    def _namespace_repair(self, exc: Any, repairer: Repairer) -> None:
+        """Report the (first) error libxml2 read on past, as lxml raises it at the end."""
+        err = self._error(exc, repairer)
+        undeclared = re.match(r"Namespace prefix \S+ on \S+ is not defined", err.message)
+        kind = "undeclared-prefix" if undeclared else "namespace-error"
+        self._sink(kind, err.line, f"{err.message}; the name is kept as written")
+
+
+def _fatal(exc: Any) -> list[Any]:
+    """The fatal errors among those lxml logged with ``exc`` (since the log was cleared)."""
+    return [e for e in exc.error_log if e.level_name == "FATAL"]
 
 
 def _ignore(kind: str, line: int, detail: str) -> None:
@@ -450,8 +491,13 @@ def _closing_tags(last: Any, repairer: Repairer, sink: Any) -> bytes:
 
 
 def _qname(el: Any) -> str:
-    local = etree.QName(el).localname
-    return f"{el.prefix}:{local}" if el.prefix else local
+    """The element's name as written (``wp:post_id``), for messages."""
+    tag = el.tag
+    if isinstance(tag, str) and tag.startswith("{"):
+        local = tag.split("}", 1)[1]
+        return f"{el.prefix}:{local}" if el.prefix else local
+    # No namespace; an undeclared prefix stays part of the name ("x:y").
+    return str(tag)
 
 
 class Export:

@@ -1,14 +1,17 @@
 """A streaming filter that mends the ways real WordPress exports are not well-formed XML.
 
 It sits between the raw bytes and lxml. It decodes the input, repairs what can be repaired
-safely and hands UTF-8 on; each repair is reported with its kind and line. In strict mode
-it raises at the first thing it would have repaired instead.
+safely and hands UTF-8 on; each repair is reported with its kind and line, in input order.
+In strict mode it raises at the first thing it would have repaired instead, naming its
+line and column. Its output does not depend on how the input is cut into chunks: a tag, an
+entity reference or a character split over two reads is held back until it is whole.
 
 What real exports get wrong, and what is done about it:
 
 * text, a BOM or blank lines before ``<?xml`` (plugins echo output during the export):
   dropped (``leading-junk``);
-* bytes that are not valid in the declared encoding: replaced by U+FFFD (``bad-encoding``);
+* bytes that are not valid in the declared encoding: each sequence replaced by U+FFFD and
+  reported at its own line (``bad-encoding``);
 * control characters XML 1.0 forbids, pasted in from word processors (``control-char``):
   removed;
 * namespace prefixes used but never declared: WordPress.com exports wrote ``<atom:link>``

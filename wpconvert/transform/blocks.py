@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .context import TransformContext
-from .html2md import (
+from .htmlprep import (
     attr,
     caption_html,
     code_language,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 __all__ = ["ALLBLOCKS", "shortcode_unautop", "wpautop"]
 
@@ -68,7 +68,10 @@ _P_AROUND_LI = re.compile(r"<p>(<li.+?)</p>", _A)
 _P_BLOCKQUOTE = re.compile(r"<p><blockquote([^>]*)>", _A | re.IGNORECASE)
 _P_BEFORE_BLOCK = re.compile(r"<p>\s*(</?" + ALLBLOCKS + r"[^>]*>)", _A)
 _P_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + r"[^>]*>)\s*</p>", _A)
-_PRESERVE_NL = re.compile(r"<(script|style|svg|math).*?</\1>", _A | re.DOTALL)
+# WordPress's "<(script|style|svg|math).*?</\1>" (DOTALL, case-sensitive, no "\b"), found by
+# :func:`_elements` for the same reason.
+_PRESERVE_OPEN = re.compile(r"<(script|style|svg|math)", _A)
+_PRESERVE_CLOSE = re.compile(r"</(script|style|svg|math)>", _A)
 _NL_TO_BR = re.compile(r"(?<!<br />)\s*\n", _A)
 _BR_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + r"[^>]*>)\s*<br />", _A)
 _BR_BEFORE_BLOCK = re.compile(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", _A)
@@ -77,16 +80,16 @@ _FINAL_NL_P = re.compile(r"\n</p>$")
 # Extension: elements whose content is kept byte for byte, like <pre>. WordPress only keeps
 # the *newlines* of script/style/svg/math (and none of textarea), and a blank line inside
 # any of them still splits it into broken paragraphs.
-_RAW_ELEMENT = re.compile(
-    r"<(script|style|svg|math|textarea)\b[^>]*>.*?</\1\s*>", _A | re.DOTALL | re.IGNORECASE
-)
+# Found as re.sub() would find "<(script|style|svg|math|textarea)\b[^>]*>.*?</\1\s*>" (ASCII,
+# DOTALL, IGNORECASE), by :func:`_elements`: that regex scans to the end of the text for every
+# start tag without its end tag (quadratic).
+_RAW_OPEN = re.compile(r"<(script|style|svg|math|textarea)\b", _A | re.IGNORECASE)
+_RAW_CLOSE = re.compile(r"</(script|style|svg|math|textarea)\s*>", _A | re.IGNORECASE)
 # Extension: HTML comments that make up a whole line (<!--more-->, <!--nextpage-->,
 # <!-- wp:... --> block delimiters). WordPress itself cuts the post at <!--more--> and
 # <!--nextpage--> *before* wpautop runs, so they never become "<p><!--more--></p>"
 # there; here they are kept on a line of their own, between paragraphs.
-_COMMENT_LINE = re.compile(
-    r"^[ \t]*((?:<!--(?:[^-]++|-(?!->))*+-->[ \t]*)+)$", _A | re.MULTILINE
-)
+_COMMENT_LINE = re.compile(r"^[ \t]*((?:<!--(?:[^-]++|-(?!->))*+-->[ \t]*)+)$", _A | re.MULTILINE)
 _RAW_TOKEN = re.compile(r"<(\w+) wpcvt-raw-(\d+)></\1>", _A)
 
 # wp_spaces_regexp(): the whitespace shortcode_unautop() allows around a shortcode.
@@ -167,6 +170,55 @@ def shortcode_unautop(text: str, names: Iterable[str] | None = None) -> str:
     return _unautop(text, opener)
 
 
+def _sub_elements(
+    text: str, opener: re.Pattern[str], closer: re.Pattern[str], tag_end: bool, repl: Callable[[str, str], str]
+) -> str:
+    """What ``re.sub`` gives for ``opener`` (group 1: a name), then the rest of the start tag up to its ``>``
+    when ``tag_end``, then lazily anything up to the first ``closer`` of the same name (group 1, compared in
+    lower case): each such element is replaced by ``repl(element, lower-case name)``.
+
+    Linear time: such a regex, with its ``.*?``, scans to the end of the text for every start tag that has no
+    end tag (3,000 unclosed ``<script>`` took seconds); here the end tags are indexed once and bisected.
+    """
+    out: list[str] = []
+    done = pos = 0
+    closes: dict[str, tuple[list[int], list[int]]] | None = None
+    while (m := opener.search(text, pos)) is not None:
+        body = m.end()
+        if tag_end:
+            body = text.find(">", body) + 1
+            if body == 0:
+                break  # no start tag from here on has its ">"
+        if closes is None:
+            closes = {}
+            for c in closer.finditer(text):
+                starts, ends = closes.setdefault(c.group(1).lower(), ([], []))
+                starts.append(c.start())
+                ends.append(c.end())
+        name = m.group(1).lower()
+        starts, ends = closes.get(name, ([], []))
+        i = bisect_left(starts, body)
+        if i == len(starts):
+            pos = m.start() + 1  # no match here: on from the next character, as the regex
+            continue
+        out += [text[done : m.start()], repl(text[m.start() : ends[i]], name)]
+        done = pos = ends[i]
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _keep_raw_elements(text: str, store: list[str]) -> str:
+    # Extension: script/style/svg/math/textarea elements become placeholders, kept byte for byte.
+    return _sub_elements(text, _RAW_OPEN, _RAW_CLOSE, True, lambda element, name: _placeholder(store, name, element))
+
+
+def _preserve_newlines(text: str) -> str:
+    # WordPress: the newlines of script/style/svg/math elements are kept (not turned into <br />).
+    return _sub_elements(
+        text, _PRESERVE_OPEN, _PRESERVE_CLOSE, False, lambda element, _: element.replace("\n", "<WPPreserveNewline />")
+    )
+
+
 def _newlines_in_tags(text: str) -> str:
     # wp_replace_in_html_tags($text, ["\n" => " <!-- wpnl --> "]): newlines *inside* a tag
     # (between attributes) or inside a comment must not become paragraphs or <br />.
@@ -234,7 +286,7 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
     if "<pre" in text:
         text = _extract_pre(text, raw)
     if "<" in text:
-        text = _RAW_ELEMENT.sub(lambda m: _placeholder(raw, m.group(1).lower(), m.group(0)), text)
+        text = _keep_raw_elements(text, raw)
         if "<!--" in text:
             text = _COMMENT_LINE.sub(lambda m: _placeholder(raw, "pre", m.group(1).rstrip()), text)
 
@@ -291,7 +343,7 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
 
     if br:
         # Keep the newlines of script/style/svg/math (mostly placeholders by now).
-        text = _PRESERVE_NL.sub(lambda m: m.group(0).replace("\n", "<WPPreserveNewline />"), text)
+        text = _preserve_newlines(text)
         text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
         # Any newline not already preceded by a <br /> gets one.
         text = _NL_TO_BR.sub("<br />\n", text)

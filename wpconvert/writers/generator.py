@@ -13,7 +13,7 @@ two steps:
    it is usable (not a query string, safe, not already taken).
 
 Old addresses are kept reachable: pretty permalinks through the generator's alias or
-``redirect_from`` pages (:meth:`aliases_key`), and every old address (``?p=ID``,
+``redirect_from`` pages (:attr:`aliases`, by item), and every old address (``?p=ID``,
 ``?page_id=ID``, ``?attachment_id=ID`` and the pretty ones) in ``_redirects`` and
 ``nginx-redirects.conf`` (see :mod:`wpconvert.writers.redirects`).
 
@@ -29,8 +29,8 @@ import unicodedata
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from .. import policy
 from ..frontmatter import dump, front_matter
@@ -126,8 +126,6 @@ class GeneratorWriter(SiteWriter):
     reserved_sections: ClassVar[tuple[str, ...]] = ()
     # Front matter keys a custom taxonomy may not take (it gets a ``wp_`` prefix).
     reserved_keys: ClassVar[frozenset[str]] = frozenset()
-    # Front matter key that lists the alias paths (None: the generator has none).
-    aliases_key: ClassVar[str | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -158,7 +156,8 @@ class GeneratorWriter(SiteWriter):
         if key:
             return key
         key = url_segment(kind) or "taxonomy"
-        return f"wp_{key}" if key in self.reserved_keys or key in ("categories", "tags") else key
+        taken = key in self.reserved_keys or key in self.reserved_roots or key == "page"
+        return f"wp_{key}" if taken else key
 
     def taxonomies(self, item: Item) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -184,6 +183,7 @@ class GeneratorWriter(SiteWriter):
         if name is None:
             base = url_segment(post_type) or "items"
             taken = {*self._sections.values(), *self.reserved_roots, *self.reserved_sections, "page"}
+            taken.update(self.taxonomy_key(k) for k in self.taxonomy_kinds)
             name, n = base, 1
             while name in taken:
                 n += 1
@@ -300,8 +300,8 @@ class GeneratorWriter(SiteWriter):
                     final.take("/".join(parts))
                 url = "/" + "/".join(url_parts) + "/"
             locations.append((e, path.as_posix(), url))
-        for e, path, url in sorted(locations, key=lambda x: x[0].seq):
-            index.set_location(e.seq, path, url)
+        for e, file, url in sorted(locations, key=lambda x: x[0].seq):
+            index.set_location(e.seq, file, url)
         index.finish()
         self.index = index
         self.links = LinkRewriter(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import PurePosixPath
-from typing import Any, ClassVar
+from typing import Any
 
 from ..index import Entry
 from ..model import Item
@@ -88,7 +88,6 @@ class HugoWriter(GeneratorWriter):
     data_ext = ".yaml"
     reserved_roots = ("posts", "media", "categories", "tags", "page")
     reserved_keys = _HUGO_KEYS
-    aliases_key = "aliases"
 
     def file_path(self, entry: Entry, natural: list[str], branch: bool) -> PurePosixPath:
         folder = self.ctx.tree.allocator.allocate_dir(PurePosixPath("content", *natural))

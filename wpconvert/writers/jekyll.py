@@ -70,7 +70,6 @@ class JekyllWriter(GeneratorWriter):
     reserved_roots = ("posts", "media", "categories", "tags", "assets")
     reserved_sections: ClassVar[tuple[str, ...]] = _RESERVED_LABELS
     reserved_keys = _JEKYLL_KEYS
-    aliases_key = "redirect_from"
 
     def file_path(self, entry: Entry, natural: list[str], branch: bool) -> PurePosixPath:
         tree = self.ctx.tree

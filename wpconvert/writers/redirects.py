@@ -18,16 +18,17 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
-
 # Characters kept as they are when a path is written into a URL (RFC 3986 pchar, minus a
 # few that servers or config files treat specially).
 _URL_SAFE = "/-._~!&'()*+,=:@"
 # nginx: characters a map key ($uri, decoded) may not hold without quoting trouble.
 _NGINX_UNSAFE = frozenset('"\\$;{}#') | frozenset(" \t\r\n")
-# Characters an old path may not hold to become a redirect page on a web server: ambiguous
-# in a URL once decoded (``%``, ``#``, ``?``), or never made by WordPress and hazardous in
-# files and config (``\\ " < > | *``). Windows device names (``con``) are fine on servers.
-_PATH_UNSAFE = frozenset('%#?\\"<>|*')
+# Characters an old path may not hold to become a redirect page or a kept URL: ambiguous
+# in a URL once decoded (``%``, ``#``, ``?``), or never made by WordPress (its slugs are
+# letters, digits, ``-`` and ``_``) and hazardous in files, Markdown link targets and
+# config (``\\ " ' < > | * ( ) [ ] { }``, whitespace). Windows device names (``con``) are
+# fine on servers.
+_PATH_UNSAFE = frozenset('%#?\\"\'<>|*()[]{}')
 # What a filesystem can hold in one segment (bytes), for alias and redirect pages.
 MAX_SEGMENT_BYTES = 255
 
@@ -58,7 +59,8 @@ def old_path(link: str) -> str | None:
     for seg in segments:
         if not seg or seg in (".", "..") or len(seg.encode("utf-8")) > MAX_SEGMENT_BYTES:
             return None
-        if any(ch in _PATH_UNSAFE or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in seg):
+        if any(ch in _PATH_UNSAFE or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+               for ch in seg):
             return None
     # A page address ends in "/" (its redirect page is <path>/index.html); an old address
     # of a file (".html") stays one, so that the redirect page is that file.
