@@ -478,7 +478,9 @@ def _check_output(out: Path, fmt: str, single_file: bool) -> str:
             return f"no output file {out.name}"
         text = out.read_text("utf-8")
         if fmt == "jsonl":
-            for n, line in enumerate(text.splitlines(), 1):
+            # Records are separated by "\n" only (str.splitlines() would also split at the
+            # U+0085 and U+2028 that JSON strings may hold raw).
+            for n, line in enumerate(text.rstrip("\n").split("\n"), 1):
                 try:
                     json.loads(line)
                 except ValueError as exc:

@@ -182,7 +182,7 @@ def test_format_output_and_report_override(tmp_path: Path, captured: Captured) -
     assert (tmp_path / "cli-report.json").is_file() and not (tmp_path / "file-report.json").exists()
 
 
-@pytest.mark.parametrize("key", ["inclde", "extra", "quiet", "config", "Layout"])
+@pytest.mark.parametrize("key", ["inclde", "extra", "config", "Layout"])
 def test_unknown_keys_are_errors(tmp_path: Path, captured: Captured, key: str) -> None:
     assert_usage_error(run(tmp_path, {key: True}, str(CLASSIC)), repr(key))
     assert not captured.calls
@@ -202,9 +202,8 @@ def test_wrong_types_are_errors(tmp_path: Path, captured: Captured, key: str, va
     assert not captured.calls
 
 
-# Values of the wrong type that get past the checks today (bugs in wpconvert/options.py
-# from_mapping() and the --config handling in wpconvert/cli.py convert()).
-WRONG_TYPES_NOT_CAUGHT = [
+# Values of the wrong type that once got past the checks (as tracebacks or silently).
+MORE_WRONG_TYPES = [
     ("include", 5, "parse_include() calls list(5): TypeError traceback"),
     ("media_hosts", 5, "from_mapping() calls tuple(5): TypeError traceback"),
     ("media_hosts", [1, 2], "hosts that are not strings are accepted"),
@@ -216,16 +215,13 @@ WRONG_TYPES_NOT_CAUGHT = [
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "why"), WRONG_TYPES_NOT_CAUGHT,
-                         ids=[f"{k}={v!r}" for k, v, _ in WRONG_TYPES_NOT_CAUGHT])
-@pytest.mark.xfail(strict=True, reason="bug: wrong config value types reach the run (see WRONG_TYPES_NOT_CAUGHT)")
-def test_wrong_types_not_yet_caught(tmp_path: Path, captured: Captured, key: str, value: Any, why: str) -> None:
+@pytest.mark.parametrize(("key", "value", "why"), MORE_WRONG_TYPES,
+                         ids=[f"{k}={v!r}" for k, v, _ in MORE_WRONG_TYPES])
+def test_more_wrong_types_are_errors(tmp_path: Path, captured: Captured, key: str, value: Any, why: str) -> None:
     res = run(tmp_path, {key: value}, str(CLASSIC))
     assert_usage_error(res, key)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `inputs: 5` without exports on the command line is a TypeError "
-                   "traceback (cli.convert() hands it to read())")
 def test_inputs_of_the_wrong_type(tmp_path: Path) -> None:
     res = run(tmp_path, {"inputs": 5})
     assert_usage_error(res, "inputs")
@@ -270,9 +266,6 @@ def test_a_config_file_describes_a_whole_run(tmp_path: Path, monkeypatch: pytest
     assert all("/index.md" in i["path"] for i in written)
 
 
-@pytest.mark.xfail(strict=True, reason="gap in wpconvert/cli.py: --strict, --force, --offline, --site-skeleton, "
-                   "--keep-permalinks, --keep-personal-data and --allow-media-errors have no --no-… form, so a "
-                   "`true` in the file cannot be overridden on the command line")
 def test_a_flag_from_the_file_can_be_turned_off(tmp_path: Path, captured: Captured) -> None:
     res = run(tmp_path, {"strict": True, "force": True}, str(CLASSIC), "--no-strict", "--no-force")
     assert res.exit_code == 0, res.output

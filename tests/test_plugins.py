@@ -203,9 +203,6 @@ def test_broken_plugin_is_named_in_the_error(broken_site: Path, tmp_path: Path) 
     assert "broken" in res.stderr or "broken" in res.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bug in wpconvert/writers/__init__.py available(): one plugin that fails "
-                   "to load raises UsageError for every format, although its comment says a broken plugin must not "
-                   "break the built-ins")
 def test_broken_plugin_does_not_break_the_builtins(broken_site: Path, tmp_path: Path) -> None:
     res = cli("convert", str(FIXTURES / "classic.xml"), "-f", "json", "-o", "out.json", "-q", site=broken_site,
               cwd=tmp_path)

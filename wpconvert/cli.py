@@ -7,6 +7,7 @@ message. Exit codes: 0 done, 1 done with problems, 2 usage error or unreadable i
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import yaml
 from . import writers as _writers
 from .convert import convert as _convert
 from .convert import info as _info
-from .errors import InputError, OutputError, UsageError, WPConvertError
+from .errors import UsageError, WPConvertError
 from .options import INCLUDE_CHOICES, Options, from_mapping
 from .report import Report
 
@@ -40,8 +41,24 @@ class _Progress:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-def _fail(exc: WPConvertError) -> None:
-    click.echo(f"wpconvert: error: {exc}", err=True)
+def _fail(exc: BaseException) -> None:
+    """Print one line for ``exc`` and exit 2 (130 for Ctrl-C). A bug is no excuse for a
+    traceback: set WPCONVERT_DEBUG=1 to see it."""
+    if isinstance(exc, KeyboardInterrupt):
+        click.echo("wpconvert: interrupted", err=True)
+        sys.exit(130)
+    if isinstance(exc, WPConvertError):
+        message = " ".join(str(exc).split())
+        click.echo(f"wpconvert: error: {message}", err=True)
+    else:
+        if os.environ.get("WPCONVERT_DEBUG"):
+            raise exc
+        detail = " ".join(str(exc).split())[:300]
+        click.echo(
+            f"wpconvert: internal error: {type(exc).__name__}: {detail} "
+            "(a bug in wpconvert; rerun with WPCONVERT_DEBUG=1 for details)",
+            err=True,
+        )
     sys.exit(EXIT_USAGE)
 
 
@@ -142,7 +159,7 @@ def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, confi
         progress = _Progress(quiet, "converting")
         report = _convert(inputs, str(fmt), output, options=opts, progress=progress)
         progress.done()
-    except (InputError, OutputError, UsageError) as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - one line, never a traceback
         _fail(exc)
         return
     if report_path:
@@ -189,7 +206,7 @@ def info(exports: tuple[str, ...], strict: bool, as_json: bool, quiet: bool) -> 
         progress = _Progress(quiet, "reading")
         result = _info(list(exports), strict=strict, progress=progress)
         progress.done()
-    except (InputError, OutputError, UsageError) as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - one line, never a traceback
         _fail(exc)
         return
     data = result.to_dict()

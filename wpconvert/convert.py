@@ -59,7 +59,10 @@ def _selected(
 def _site_hosts(export: Export) -> set[str]:
     hosts = set()
     for url in (export.site.link, export.site.base_site_url, export.site.base_blog_url):
-        host = urlsplit(url).hostname
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:  # a malformed URL ("http://[broken/") names no host
+            continue
         if host:
             hosts.add(host)
     return hosts
@@ -67,12 +70,12 @@ def _site_hosts(export: Export) -> set[str]:
 
 def _first_pass(
     export: Export, writer: _writers.Writer, options: Options, media: MediaPlan | None,
-) -> SiteIndex | None:
+    index: SiteIndex | None,
+) -> None:
     """The pass before writing: site writers index every item (to plan where each goes),
     and media collection learns which files published items use."""
-    index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
     if index is None and media is None:
-        return None
+        return
     observe = getattr(writer, "observe", None) if index is not None else None
     for item in export.items():
         publish = _reason(item, type(writer), options) is None
@@ -82,7 +85,6 @@ def _first_pass(
                 observe(item, seq, publish)
         if media is not None:
             media.observe(item, publish and policy.skip_reason(item, options) is None)
-    return index
 
 
 def _fetch_media(media: MediaPlan, writer: _writers.Writer, tree: OutputTree | None, out_path: Path) -> None:
@@ -124,9 +126,9 @@ def convert(
     ctx = _writers.WriteContext(policy.prepare_site(export.site, opts), opts, report, out_path, tree)
     writer = writer_cls(ctx)
     media = MediaPlan(ctx.site, opts, report) if opts.media == "download" else None
-    index = None
+    index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
     try:
-        index = _first_pass(export, writer, opts, media)
+        _first_pass(export, writer, opts, media, index)
         if media is not None:
             _fetch_media(media, writer, tree, out_path)
         if index is not None:

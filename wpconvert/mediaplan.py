@@ -106,6 +106,8 @@ class MediaPlan:
         opts = self.options
         attachment_hosts = [h for (h,) in self.db.execute("SELECT host FROM hosts ORDER BY host")]
         hosts = HostPolicy(hosts_for_export(self.site, (), list(opts.media_hosts) + attachment_hosts))
+        if folder:
+            tree.claim(folder)  # the fetcher writes there directly
         dest = tree.path(folder) if folder else tree.root
         fetch_opts = FetchOptions(jobs=max(1, opts.media_jobs), max_size=opts.max_media_size or None)
 
@@ -138,6 +140,8 @@ class MediaPlan:
             self.report.counts[f"media:{r.status}"] += 1
         self.db.executemany("INSERT OR REPLACE INTO local VALUES (?, ?)", rows)
         self.db.execute("CREATE INDEX IF NOT EXISTS local_url ON local(url)")
+        # Committed, so that worker processes (--jobs) opening the file see it.
+        self.db.commit()
         return results
 
     # -- lookups ----------------------------------------------------------------------------

@@ -27,6 +27,10 @@ class OutputTree:
         self.allocator = PathAllocator()
         self.written: list[str] = []
         previous = self._previous_manifest()
+        # Top-level names this run claims; saved in the manifest *before* anything is
+        # written under them, so that a run killed half-way leaves a folder we still
+        # recognise as ours, and the rerun completes it.
+        self._claimed: set[str] = set(previous)
         if root.exists():
             if not root.is_dir():
                 raise OutputError(f"{root}: exists and is not a folder")
@@ -45,9 +49,20 @@ class OutputTree:
         """Top-level names a previous run of ours wrote here."""
         try:
             data = json.loads((self.root / MANIFEST).read_text("utf-8"))
-            return {PurePosixPath(p).parts[0] for p in data.get("files", []) if p}
-        except (OSError, ValueError, AttributeError, IndexError):
+            names = {PurePosixPath(p).parts[0] for p in data.get("files", []) if p}
+            return names | {n for n in data.get("claimed", []) if isinstance(n, str)}
+        except (OSError, ValueError, AttributeError, IndexError, TypeError):
             return set()
+
+    def _claim(self, rel: str) -> None:
+        top = PurePosixPath(rel).parts[0]
+        if top not in self._claimed:
+            self._claimed.add(top)
+            self._save_manifest(sorted(set(self.written)))
+
+    def _save_manifest(self, files: list[str]) -> None:
+        data = {"claimed": sorted(self._claimed), "files": files}
+        atomic_write(self.root / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1) + "\n", durable=True)
 
     def allocate(self, desired: PurePosixPath) -> PurePosixPath:
         """A unique relative path for a file, as close to ``desired`` as collisions allow."""
@@ -63,19 +78,27 @@ class OutputTree:
     def write(self, rel: PurePosixPath | str, data: str | bytes) -> Path:
         """Write one file atomically and record it in the manifest."""
         target = self.path(rel)
+        posix = PurePosixPath(rel).as_posix()
+        self._claim(posix)
         atomic_write(target, data)
-        self.written.append(PurePosixPath(rel).as_posix())
+        self.written.append(posix)
         return target
 
     def record(self, rel: PurePosixPath | str) -> None:
         """Record a file written by other means (media downloads) in the manifest."""
-        self.written.append(PurePosixPath(rel).as_posix())
+        posix = PurePosixPath(rel).as_posix()
+        self._claim(posix)
+        self.written.append(posix)
+
+    def claim(self, rel: str) -> None:
+        """Claim ``rel``'s top-level folder before something else writes into it."""
+        self._claim(PurePosixPath(rel).as_posix())
 
     def finish(self) -> None:
         """Write the manifest (sorted, so identical runs give identical folders)."""
-        files = sorted(set(self.written))
-        manifest = json.dumps({"files": files}, ensure_ascii=False, indent=1) + "\n"
-        atomic_write(self.root / MANIFEST, manifest, durable=True)
+        # Only this run's names: a rerun with other options does not keep stale claims.
+        self._claimed = {PurePosixPath(p).parts[0] for p in self.written}
+        self._save_manifest(sorted(set(self.written)))
         # Remove leftovers of an interrupted earlier run.
         for dirpath, _dirs, names in os.walk(self.root):
             for name in names:

@@ -40,13 +40,27 @@ def comment_visible(comment: Comment, options: Options) -> bool:
     return False
 
 
+# Comment meta that anti-spam plugins fill with the commenter's e-mail, IP and browser.
+_PERSONAL_COMMENT_META = ("akismet_as_submitted", "akismet_user", "_wp_trash_meta", "jetpack_")
+
+
+def _scrub(c: Comment) -> Comment:
+    """A comment without its author's e-mail address and IP, wherever they are stored."""
+    secrets = [s for s in (c.author_email.strip(), c.author_ip.strip()) if s]
+    meta = tuple(
+        m for m in c.meta
+        if not m.key.startswith(_PERSONAL_COMMENT_META) and not any(s in m.value for s in secrets)
+    )
+    return dataclasses.replace(c, author_email="", author_ip="", meta=meta)
+
+
 def _filter_comments(comments: tuple[Comment, ...], options: Options) -> tuple[Comment, ...]:
     out: list[Comment] = []
     for c in comments:
         replies = _filter_comments(c.replies, options)
         if comment_visible(c, options):
             if not options.keep_personal_data:
-                c = dataclasses.replace(c, author_email="", author_ip="")
+                c = _scrub(c)
             out.append(dataclasses.replace(c, replies=replies))
         else:
             # A visible reply to a hidden comment moves up to the hidden one's place.

@@ -48,15 +48,35 @@ _HTML_ELEMENT = re.compile(
 )
 _WPNL = " <!-- wpnl --> "
 
-_OPTION_BEFORE = re.compile(r"\s*<option", _A)
+# Linear time. WordPress's regular expressions are kept, with these changes that give the same
+# result on every input (tests/test_wpautop.py compares them with the originals):
+# * WordPress's leading "\s*" before a tag is tried at every whitespace character and scans the
+#   rest of the run each time (quadratic in the run's length); _WS_BEFORE only starts at the
+#   beginning of a run (no match can end inside a run, so no other start can succeed).
+# * "<tag[^>]*>" scans to the next ">" from every start tag; from tags with no ">" after them at
+#   all that is the end of the text each time: _sub_tags() leaves that tail out.
+# * "(<tag[^>]*>)\s*</p>" fails for every start tag before the same ">": _TAG_REST stops at the
+#   next such start tag instead (the last one before the ">" matches if any does; the match
+#   only drops what follows the ">", so the result is the same).
+# * the lazy ".*?" scans of _sub_elements(), _comment_lines(), _unwrap_li() and _nl_to_br()
+#   are written out in Python with indexes.
+_WS_BEFORE = r"(?:(?<!\s)\s++)?"
+
+
+def _tag_rest(start: str, ends: str = ">") -> str:
+    """``[^>]*>`` that stops at (fails on) a ``<`` starting ``start`` (a pattern after "<")."""
+    return rf"[^<{ends}]*+(?:<(?!{start})[^<{ends}]*+)*+[{ends}]"
+
+
+_OPTION_BEFORE = re.compile(_WS_BEFORE + r"<option", _A)
 _OPTION_AFTER = re.compile(r"</option>\s*", _A)
 _OBJECT_OPEN = re.compile(r"(<object[^>]*>)\s*", _A)
-_OBJECT_CLOSE = re.compile(r"\s*</object>", _A)
-_PARAM_EMBED = re.compile(r"\s*(</?(?:param|embed)[^>]*>)\s*", _A)
+_OBJECT_CLOSE = re.compile(_WS_BEFORE + r"</object>", _A)
+_PARAM_EMBED = re.compile(_WS_BEFORE + r"(</?(?:param|embed)[^>]*>)\s*", _A)
 _MEDIA_OPEN = re.compile(r"([<\[](?:audio|video)[^>\]]*[>\]])\s*", _A)
-_MEDIA_CLOSE = re.compile(r"\s*([<\[]/(?:audio|video)[>\]])", _A)
-_SOURCE_TRACK = re.compile(r"\s*(<(?:source|track)[^>]*>)\s*", _A)
-_FIGCAPTION_OPEN = re.compile(r"\s*(<figcaption[^>]*>)", _A)
+_MEDIA_CLOSE = re.compile(_WS_BEFORE + r"([<\[]/(?:audio|video)[>\]])", _A)
+_SOURCE_TRACK = re.compile(_WS_BEFORE + r"(<(?:source|track)[^>]*>)\s*", _A)
+_FIGCAPTION_OPEN = re.compile(_WS_BEFORE + r"(<figcaption[^>]*>)", _A)
 _FIGCAPTION_CLOSE = re.compile(r"</figcaption>\s*", _A)
 
 _MANY_NL = re.compile(r"\n\n+")
@@ -64,16 +84,15 @@ _PARA_SPLIT = re.compile(r"\n\s*\n", _A)
 _EMPTY_P = re.compile(r"<p>\s*</p>", _A)
 _UNCLOSED_P = re.compile(r"<p>([^<]+)</(div|address|form)>", _A)
 _P_AROUND_BLOCK = re.compile(r"<p>\s*(</?" + ALLBLOCKS + r"[^>]*>)\s*</p>", _A)
-_P_AROUND_LI = re.compile(r"<p>(<li.+?)</p>", _A)
 _P_BLOCKQUOTE = re.compile(r"<p><blockquote([^>]*)>", _A | re.IGNORECASE)
 _P_BEFORE_BLOCK = re.compile(r"<p>\s*(</?" + ALLBLOCKS + r"[^>]*>)", _A)
-_P_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + r"[^>]*>)\s*</p>", _A)
+_P_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + _tag_rest("/?" + ALLBLOCKS) + r")\s*</p>", _A)
 # WordPress's "<(script|style|svg|math).*?</\1>" (DOTALL, case-sensitive, no "\b"), found by
 # :func:`_elements` for the same reason.
 _PRESERVE_OPEN = re.compile(r"<(script|style|svg|math)", _A)
 _PRESERVE_CLOSE = re.compile(r"</(script|style|svg|math)>", _A)
-_NL_TO_BR = re.compile(r"(?<!<br />)\s*\n", _A)
-_BR_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + r"[^>]*>)\s*<br />", _A)
+_WS_RUN = re.compile(r"\s+", _A)
+_BR_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + _tag_rest("/?" + ALLBLOCKS) + r")\s*<br />", _A)
 _BR_BEFORE_BLOCK = re.compile(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", _A)
 _FINAL_NL_P = re.compile(r"\n</p>$")
 
@@ -89,7 +108,9 @@ _RAW_CLOSE = re.compile(r"</(script|style|svg|math|textarea)\s*>", _A | re.IGNOR
 # <!-- wp:... --> block delimiters). WordPress itself cuts the post at <!--more--> and
 # <!--nextpage--> *before* wpautop runs, so they never become "<p><!--more--></p>"
 # there; here they are kept on a line of their own, between paragraphs.
-_COMMENT_LINE = re.compile(r"^[ \t]*((?:<!--(?:[^-]++|-(?!->))*+-->[ \t]*)+)$", _A | re.MULTILINE)
+# Found as re.sub() would find "^[ \t]*((?:<!--(?:[^-]++|-(?!->))*+-->[ \t]*)+)$" (MULTILINE), by
+# _comment_lines(): that regex scans to the end of the text for each line starting an unclosed comment.
+_COMMENT_LINE_START = re.compile(r"^[ \t]*<!--", _A | re.MULTILINE)
 _RAW_TOKEN = re.compile(r"<(\w+) wpcvt-raw-(\d+)></\1>", _A)
 
 # wp_spaces_regexp(): the whitespace shortcode_unautop() allows around a shortcode.
@@ -170,9 +191,7 @@ def shortcode_unautop(text: str, names: Iterable[str] | None = None) -> str:
     return _unautop(text, opener)
 
 
-def _sub_elements(
-    text: str, opener: re.Pattern[str], closer: re.Pattern[str], tag_end: bool, repl: Callable[[str, str], str]
-) -> str:
+def _sub_elements(text: str, opener: re.Pattern[str], closer: re.Pattern[str], tag_end: bool, repl: Callable[[str, str], str]) -> str:
     """What ``re.sub`` gives for ``opener`` (group 1: a name), then the rest of the start tag up to its ``>``
     when ``tag_end``, then lazily anything up to the first ``closer`` of the same name (group 1, compared in
     lower case): each such element is replaced by ``repl(element, lower-case name)``.
@@ -214,9 +233,106 @@ def _keep_raw_elements(text: str, store: list[str]) -> str:
 
 def _preserve_newlines(text: str) -> str:
     # WordPress: the newlines of script/style/svg/math elements are kept (not turned into <br />).
-    return _sub_elements(
-        text, _PRESERVE_OPEN, _PRESERVE_CLOSE, False, lambda element, _: element.replace("\n", "<WPPreserveNewline />")
-    )
+    return _sub_elements(text, _PRESERVE_OPEN, _PRESERVE_CLOSE, False, lambda element, _: element.replace("\n", "<WPPreserveNewline />"))
+
+
+def _sub_tags(pattern: re.Pattern[str], text: str, ends: str = ">") -> str:
+    """``pattern.sub(r"\\1", text)`` for a pattern whose match ends with a tag's ``[^>]*>`` (or with one of
+    ``ends``), maybe then ``\\s*``: the text after the last ``>`` cannot hold a match, and each start tag there
+    would be scanned to the end of the text."""
+    cut = max(text.rfind(c) for c in ends) + 1
+    if cut == 0:
+        return text
+    spaces = _WS_RUN.match(text, cut)
+    cut = spaces.end() if spaces else cut
+    return pattern.sub(r"\1", text[:cut]) + text[cut:]
+
+
+def _comment_lines(text: str, store: list[str]) -> str:
+    # Extension: a line made only of HTML comments becomes a placeholder (see _COMMENT_LINE_START). A comment
+    # ends at the first "-->" after its "<!--"; one run of comments may span lines, and several lines may start
+    # comments that end in the same run: each run's end is computed once.
+    closes = [m.start() for m in re.finditer("-->", text)]
+    run_end: dict[int, int] = {}  # "<!--" position -> end of its run of comments at a line end, or -1
+
+    def end_of_run(start: int) -> int:
+        chain: list[int] = []
+        pos = start
+        while pos not in run_end:
+            chain.append(pos)
+            i = bisect_left(closes, pos + 4)
+            if i == len(closes):
+                end = -1
+                break
+            pos = closes[i] + 3
+            while pos < len(text) and text[pos] in " \t":
+                pos += 1
+            if not text.startswith("<!--", pos):
+                end = pos if pos == len(text) or text[pos] == "\n" else -1
+                break
+        else:
+            end = run_end[pos]
+        for p in chain:
+            run_end[p] = end
+        return end
+
+    out: list[str] = []
+    done = 0
+    for m in _COMMENT_LINE_START.finditer(text):
+        if m.start() < done:
+            continue
+        end = end_of_run(m.end() - 4)
+        if end >= 0:
+            out += [text[done : m.start()], _placeholder(store, "pre", text[m.end() - 4 : end].rstrip())]
+            done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _unwrap_li(text: str) -> str:
+    # WordPress's "<p>(<li.+?)</p>" -> "\1": the first "</p>" after "<p><li" and at least one more character,
+    # on the same line. The regex scans to the end of the line from every "<p><li" without such a "</p>".
+    if "<p><li" not in text:
+        return text
+    closes = [m.start() for m in re.finditer("</p>", text)]
+    out: list[str] = []
+    done = 0
+    line_end = -1
+    while (start := text.find("<p><li", done)) >= 0:
+        while start >= 0:
+            if line_end < start + 6:
+                line_end = text.find("\n", start + 6)
+                line_end = len(text) if line_end < 0 else line_end
+            i = bisect_left(closes, start + 7)
+            if i < len(closes) and closes[i] < line_end:
+                break
+            start = text.find("<p><li", start + 1)
+        if start < 0:
+            break
+        out += [text[done:start], text[start + 3 : closes[i]]]
+        done = closes[i] + 4
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _nl_to_br(text: str) -> str:
+    # WordPress's "(?<!<br />)\s*\n" -> "<br />\n": in each run of whitespace holding a newline, from its start
+    # (or from its second character when "<br />" precedes it) to its last newline. The regex would try every
+    # character of a run without a newline and scan the rest of the run each time.
+    out: list[str] = []
+    done = 0
+    for m in _WS_RUN.finditer(text):
+        start, last = m.start(), text.rfind("\n", m.start(), m.end())
+        if last < 0:
+            continue
+        if text.endswith("<br />", 0, start):
+            start += 1
+            if start > last:
+                continue
+        out += [text[done:start], "<br />\n"]
+        done = last + 1
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _newlines_in_tags(text: str) -> str:
@@ -288,7 +404,7 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
     if "<" in text:
         text = _keep_raw_elements(text, raw)
         if "<!--" in text:
-            text = _COMMENT_LINE.sub(lambda m: _placeholder(raw, "pre", m.group(1).rstrip()), text)
+            text = _comment_lines(text, raw)
 
     # Change multiple <br>s into two line breaks, which will turn into paragraphs.
     text = _BR_PAIR.sub("\n\n", text)
@@ -306,18 +422,18 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
         text = _OPTION_AFTER.sub("</option>", text)
     # Collapse line breaks inside <object>, before <param> and <embed>.
     if "</object>" in text:
-        text = _OBJECT_OPEN.sub("\\1", text)
+        text = _sub_tags(_OBJECT_OPEN, text)
         text = _OBJECT_CLOSE.sub("</object>", text)
-        text = _PARAM_EMBED.sub("\\1", text)
+        text = _sub_tags(_PARAM_EMBED, text)
     # Collapse line breaks inside <audio>/<video> (and [audio]/[video] shortcodes), around
     # <source> and <track>.
     if "<source" in text or "<track" in text:
-        text = _MEDIA_OPEN.sub("\\1", text)
+        text = _sub_tags(_MEDIA_OPEN, text, ">]")
         text = _MEDIA_CLOSE.sub("\\1", text)
-        text = _SOURCE_TRACK.sub("\\1", text)
+        text = _sub_tags(_SOURCE_TRACK, text)
     # Collapse line breaks before and after <figcaption>.
     if "<figcaption" in text:
-        text = _FIGCAPTION_OPEN.sub("\\1", text)
+        text = _sub_tags(_FIGCAPTION_OPEN, text)
         text = _FIGCAPTION_CLOSE.sub("</figcaption>", text)
 
     # Remove more than two contiguous line breaks, split on blank lines, and wrap every
@@ -333,7 +449,7 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
     # If an opening or closing block element tag is wrapped in a <p>, unwrap it.
     text = _P_AROUND_BLOCK.sub("\\1", text)
     # In some cases <li> may get wrapped in <p>, fix them.
-    text = _P_AROUND_LI.sub("\\1", text)
+    text = _unwrap_li(text)
     # If a <blockquote> is wrapped with a <p>, move it inside the <blockquote>.
     text = _P_BLOCKQUOTE.sub("<blockquote\\1><p>", text)
     text = text.replace("</blockquote></p>", "</p></blockquote>")
@@ -346,7 +462,7 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
         text = _preserve_newlines(text)
         text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
         # Any newline not already preceded by a <br /> gets one.
-        text = _NL_TO_BR.sub("<br />\n", text)
+        text = _nl_to_br(text)
         text = text.replace("<WPPreserveNewline />", "\n")
 
     # A <br /> after a block tag, or before some of them, is dropped.

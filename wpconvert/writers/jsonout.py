@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..model import Author, Comment, Item, Meta, Site, Term
+from ..phpserial import is_serialized
 from . import Writer
 
 FORMAT_VERSION = 1
@@ -36,9 +37,9 @@ def _plain(value: Any) -> Any:
 def meta_dict(m: Meta) -> dict[str, Any]:
     """A meta row; ``decoded`` is added when the value is PHP-serialized."""
     out: dict[str, Any] = {"key": m.key, "value": m.value}
-    if m.value[:2] in ("a:", "O:", "s:", "i:", "b:", "d:", "N;", "C:"):
+    if is_serialized(m.value):
         decoded = m.decoded()
-        if decoded is not m.value and decoded != m.value:
+        if decoded != m.value:
             out["decoded"] = _plain(decoded)
     return out
 
