@@ -209,13 +209,6 @@ def _check_decoded(inputs: Path, tmp_path: Path) -> None:
             assert jm.get("decoded") == _plain(decoded), m.value[:60]
 
 
-# jsonout.meta_dict looks for a serialization only at the very start of the value, but
-# Meta.decoded() (like WordPress's maybe_unserialize) first trims white space: values
-# written outside CDATA on their own indented line lose their decoded view.
-LEADING_WHITESPACE_BUG = pytest.mark.xfail(
-    strict=False, reason="jsonout.meta_dict misses serialized values with leading white space")
-
-
 @pytest.mark.parametrize("inputs", FIXTURE_INPUTS, ids=_id)
 def test_fixture_json_is_lossless(tmp_path: Path, inputs: Path) -> None:
     _check_lossless(inputs, tmp_path)
@@ -227,11 +220,9 @@ def test_corpus_json_is_lossless(tmp_path: Path, corpus: Path, rel: str) -> None
     _check_lossless(corpus / rel, tmp_path)
 
 
-@pytest.mark.parametrize(
-    "rel",
-    [pytest.param(rel, marks=LEADING_WHITESPACE_BUG) if "woocommerce" in rel else rel for rel in CORPUS_FILES],
-    ids=_id,
-)
+# The woocommerce export writes serialized values outside CDATA on their own indented
+# line: the decoded view must be there although the value starts with white space.
+@pytest.mark.parametrize("rel", CORPUS_FILES, ids=_id)
 def test_corpus_json_decoded_meta(tmp_path: Path, corpus: Path, rel: str) -> None:
     _check_decoded(corpus / rel, tmp_path)
 

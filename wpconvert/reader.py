@@ -22,13 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from lxml import etree
-
 from . import inputs as _inputs
 from .errors import InputError
 from .model import Author, Comment, Item, ItemTerm, Meta, Site, Source, Term
-from .repair import Repairer
 from .report import Report
+from .xmlstream import FileReader, qname
 
 CHUNK = 1 << 20
 
@@ -348,158 +346,6 @@ class _Header:
     channel_line: int = 0
 
 
-class _FileReader:
-    """Parses one input, handing out header elements and items as they end."""
-
-    def __init__(self, source: _inputs.Source, report: Report, strict: bool) -> None:
-        self.source = source
-        self.report = report
-        self.strict = strict
-        self.name = source.name
-        self.items_read = 0
-        self.lines_dropped: Any = lambda: 0
-
-    def _sink(self, kind: str, line: int, detail: str) -> None:
-        self.report.repair(kind, self.name, line, detail)
-
-    def events(self, header_only: bool) -> Iterator[tuple[str, Any]]:
-        """Yield ("header", element) for channel children and ("item", Item) for items."""
-        repairer = Repairer(self.name, self._sink if not header_only else _ignore, strict=self.strict)
-        self.lines_dropped = lambda: repairer.lines_dropped
-        parser = etree.XMLPullParser(
-            events=("end",), resolve_entities=False, no_network=True, load_dtd=False,
-            huge_tree=True, remove_comments=True, remove_pis=True,
-        )
-        last: Any = None
-        with self.source.open() as stream:
-            while True:
-                try:
-                    chunk = stream.read(CHUNK)
-                except _inputs.READ_ERRORS as exc:
-                    raise InputError(self.name, f"cannot read: {exc}", items_read=self.items_read) from None
-                try:
-                    data = repairer.feed(chunk) if chunk else repairer.close()
-                except InputError as exc:
-                    # The repairer refused the input (a DOCTYPE, or --strict): say how far we got.
-                    raise InputError(exc.file, exc.message, exc.line, exc.column, self.items_read) from None
-                for step in (0, 1):
-                    if step == 1 and chunk:
-                        break
-                    error: InputError | None = None
-                    try:
-                        # lxml's exceptions carry the thread's error log, which holds the
-                        # errors of every parse before: start it afresh for each call.
-                        etree.clear_error_log()
-                        if step == 0 and data:
-                            parser.feed(data)
-                        elif step == 1:
-                            # End of input: close what a truncated export left open.
-                            if last is not None and not self.strict:
-                                tail = _closing_tags(last, repairer, self._sink)
-                                if tail:
-                                    parser.feed(tail)
-                                    etree.clear_error_log()
-                            parser.close()
-                    except etree.XMLSyntaxError as exc:
-                        if step == 1 and not self.strict and not _fatal(exc):
-                            # Only an error libxml2 read on past (an undeclared prefix),
-                            # reported now that every element is read: a repair, not a failure.
-                            self._namespace_repair(exc, repairer)
-                        elif not header_only:
-                            raise self._error(exc, repairer) from None
-                        else:
-                            # The header pass stops at the first item: an error past it is
-                            # left to the item pass, which reports it after the items and
-                            # repairs before it. The events parsed before it are still read.
-                            error = self._error(exc, repairer)
-                    events: Iterator[tuple[str, Any]] = parser.read_events()
-                    for _ev, el in events:
-                        last = el
-                        parent = el.getparent()
-                        if parent is None:
-                            continue
-                        if el.tag == "item":
-                            yield "item", el
-                            if header_only:
-                                return
-                            # Free what is done with: the item and everything before it.
-                            el.clear(keep_tail=True)
-                            while el.getprevious() is not None:
-                                del parent[0]
-                        elif parent.tag == "channel":
-                            yield "header", el
-                            if not header_only:
-                                el.clear(keep_tail=True)
-                        elif parent.tag == "item" and header_only:
-                            return  # the first item has begun: the header is complete
-                    if error is not None:
-                        raise error
-                if not chunk:
-                    break
-
-    def _error(self, exc: Any, repairer: Repairer) -> InputError:
-        """The InputError for an lxml error: its first fatal one, in one line, at input lines.
-
-        lxml raises the first error it logged, which may be a namespace error libxml2 let
-        pass (an undeclared prefix) rather than the one that stopped the parse.
-        """
-        line, col = exc.position if exc.position else (0, 0)
-        msg = str(exc.msg or exc)
-        fatal = _fatal(exc)
-        if fatal:
-            line, col, msg = fatal[0].line, fatal[0].column, fatal[0].message
-        msg = re.sub(r",? line \d+, column \d+$", "", msg)
-        # libxml2 quotes the input after some messages, over several lines: keep the first.
-        msg = msg.strip().split("\n", 1)[0].strip()
-        # libxml2's limit on nesting names an option of its own API; say what it means.
-        msg = re.sub(r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option",
-                     r"elements nested deeper than \1 levels", msg)
-        return InputError(self.name, msg, line + repairer.lines_dropped if line else 0, col, self.items_read)
-
-    def _namespace_repair(self, exc: Any, repairer: Repairer) -> None:
-        """Report the (first) error libxml2 read on past, as lxml raises it at the end."""
-        err = self._error(exc, repairer)
-        undeclared = re.match(r"Namespace prefix \S+ on \S+ is not defined", err.message)
-        kind = "undeclared-prefix" if undeclared else "namespace-error"
-        self._sink(kind, err.line, f"{err.message}; the name is kept as written")
-
-
-def _fatal(exc: Any) -> list[Any]:
-    """The fatal errors among those lxml logged with ``exc`` (since the log was cleared)."""
-    return [e for e in exc.error_log if e.level_name == "FATAL"]
-
-
-def _ignore(kind: str, line: int, detail: str) -> None:
-    return None
-
-
-def _closing_tags(last: Any, repairer: Repairer, sink: Any) -> bytes:
-    """End tags for the elements still open at the end of a truncated export."""
-    open_chain: list[Any] = []
-    el = last.getroottree().getroot()
-    while el is not None and el is not last:
-        open_chain.append(el)
-        el = el[-1] if len(el) else None
-    # Every element on the chain of last children started; those before `last` (the last
-    # element to end) never ended. If `last` is not on the chain, the whole chain is open.
-    if not open_chain:
-        return b""
-    sink("truncated", repairer.line,
-         f"the export ends inside <{_qname(open_chain[-1])}>; closed {len(open_chain)} open element(s)")
-    repairer.truncated = True
-    return "".join(f"</{_qname(e)}>" for e in reversed(open_chain)).encode()
-
-
-def _qname(el: Any) -> str:
-    """The element's name as written (``wp:post_id``), for messages."""
-    tag = el.tag
-    if isinstance(tag, str) and tag.startswith("{"):
-        local = tag.split("}", 1)[1]
-        return f"{el.prefix}:{local}" if el.prefix else local
-    # No namespace; an undeclared prefix stays part of the name ("x:y").
-    return str(tag)
-
-
 class Export:
     """An opened export: ``site`` is read already; :meth:`items` streams the items.
 
@@ -520,7 +366,7 @@ class Export:
         terms: dict[tuple[str, str], Term] = {}
         for src in self.sources:
             header = _Header()
-            reader = _FileReader(src, Report(), self.strict)
+            reader = FileReader(src, Report(), self.strict)
             for kind, el in reader.events(header_only=True):
                 if kind != "header":
                     break
@@ -564,7 +410,7 @@ class Export:
         count = 0
         for k, src in enumerate(self.sources):
             found = Report()
-            reader = _FileReader(src, found, self.strict)
+            reader = FileReader(src, found, self.strict)
             reader.items_read = count
             at = [0]  # the line of the item being built, for the comment problems
 
@@ -588,7 +434,7 @@ class Export:
                         # site is read from there; a definition after an item is not part of it.
                         found.problem(
                             "WPC103", "warning",
-                            f"<{_qname(el)}> after the first <item> is not read (the site header ends there)",
+                            f"<{qname(el)}> after the first <item> is not read (the site header ends there)",
                             src.name, line,
                         )
             except InputError:
