@@ -9,7 +9,8 @@ the same regular expressions (comments name each step), so that the same quirks 
 the few places where this port deliberately differs are marked **Extension** and listed in
 :func:`wpautop`'s docstring.
 
-All patterns are compiled once, at import, with :data:`re.ASCII`: PHP's PCRE runs without
+It runs in linear time, unlike some of WordPress's regular expressions (see the comment above
+``_WS_BEFORE``). All patterns are compiled once, at import, with :data:`re.ASCII`: PHP's PCRE runs without
 the ``u`` flag here, so ``\\s`` and ``\\w`` are ASCII-only there and a no-break space is
 *not* whitespace (``<p>&nbsp;</p>``-style paragraphs typed as U+00A0 survive, as on a
 WordPress site).
@@ -48,24 +49,27 @@ _HTML_ELEMENT = re.compile(
 )
 _WPNL = " <!-- wpnl --> "
 
-# Linear time. WordPress's regular expressions are kept, with these changes that give the same
-# result on every input (tests/test_wpautop.py compares them with the originals):
-# * WordPress's leading "\s*" before a tag is tried at every whitespace character and scans the
-#   rest of the run each time (quadratic in the run's length); _WS_BEFORE only starts at the
-#   beginning of a run (no match can end inside a run, so no other start can succeed).
-# * "<tag[^>]*>" scans to the next ">" from every start tag; from tags with no ">" after them at
-#   all that is the end of the text each time: _sub_tags() leaves that tail out.
-# * "(<tag[^>]*>)\s*</p>" fails for every start tag before the same ">": _TAG_REST stops at the
-#   next such start tag instead (the last one before the ">" matches if any does; the match
-#   only drops what follows the ">", so the result is the same).
-# * the lazy ".*?" scans of _sub_elements(), _comment_lines(), _unwrap_li() and _nl_to_br()
-#   are written out in Python with indexes.
+# Linear time. Several of WordPress's regular expressions are quadratic on some inputs; they are
+# replaced by ones that give the same result on every input (tests/test_wpautop.py compares them
+# with the originals):
+# * A leading "\s*" before a tag is tried at every character of a run of whitespace and scans
+#   the rest of the run each time. _WS_BEFORE starts only at the beginning of a run: no match
+#   ends inside a run (matches end with a tag, or with "\s*"), so any later start in the run
+#   follows a failed one at its beginning and fails too.
+# * "<tag[^>]*>" scans from every start tag to the next ">"; when no ">" follows at all, that is
+#   the end of the text for each of them: _sub_tags() leaves that tail out.
+# * "(<tag[^>]*>)\s*</p>" fails, each time after the same scan, for every start tag before a
+#   ">" not followed by "</p>". _tag_rest() stops the scan at the next such start tag: only the
+#   last one before the ">" can match, and where the original matches it does (the match only
+#   removes what follows the ">", so the result is the same).
+# * The lazy ".*?" scans become Python with indexes: _sub_elements(), _comment_lines(),
+#   _unwrap_li() and _nl_to_br().
 _WS_BEFORE = r"(?:(?<!\s)\s++)?"
 
 
-def _tag_rest(start: str, ends: str = ">") -> str:
-    """``[^>]*>`` that stops at (fails on) a ``<`` starting ``start`` (a pattern after "<")."""
-    return rf"[^<{ends}]*+(?:<(?!{start})[^<{ends}]*+)*+[{ends}]"
+def _tag_rest(start: str) -> str:
+    """``[^>]*>``, except that it fails at a ``<`` followed by ``start``."""
+    return rf"[^<>]*+(?:<(?!{start})[^<>]*+)*+>"
 
 
 _OPTION_BEFORE = re.compile(_WS_BEFORE + r"<option", _A)
@@ -88,7 +92,7 @@ _P_BLOCKQUOTE = re.compile(r"<p><blockquote([^>]*)>", _A | re.IGNORECASE)
 _P_BEFORE_BLOCK = re.compile(r"<p>\s*(</?" + ALLBLOCKS + r"[^>]*>)", _A)
 _P_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + _tag_rest("/?" + ALLBLOCKS) + r")\s*</p>", _A)
 # WordPress's "<(script|style|svg|math).*?</\1>" (DOTALL, case-sensitive, no "\b"), found by
-# :func:`_elements` for the same reason.
+# _sub_elements(): the regex scans to the end of the text from every start tag without end tag.
 _PRESERVE_OPEN = re.compile(r"<(script|style|svg|math)", _A)
 _PRESERVE_CLOSE = re.compile(r"</(script|style|svg|math)>", _A)
 _WS_RUN = re.compile(r"\s+", _A)
@@ -100,8 +104,8 @@ _FINAL_NL_P = re.compile(r"\n</p>$")
 # the *newlines* of script/style/svg/math (and none of textarea), and a blank line inside
 # any of them still splits it into broken paragraphs.
 # Found as re.sub() would find "<(script|style|svg|math|textarea)\b[^>]*>.*?</\1\s*>" (ASCII,
-# DOTALL, IGNORECASE), by :func:`_elements`: that regex scans to the end of the text for every
-# start tag without its end tag (quadratic).
+# DOTALL, IGNORECASE), by _sub_elements(): that regex scans to the end of the text from every
+# start tag without its end tag (3,000 unclosed <script> took seconds).
 _RAW_OPEN = re.compile(r"<(script|style|svg|math|textarea)\b", _A | re.IGNORECASE)
 _RAW_CLOSE = re.compile(r"</(script|style|svg|math|textarea)\s*>", _A | re.IGNORECASE)
 # Extension: HTML comments that make up a whole line (<!--more-->, <!--nextpage-->,

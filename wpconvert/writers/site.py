@@ -21,6 +21,7 @@ from ..index import Entry, SiteIndex
 from ..links import LinkRewriter
 from ..model import Comment, Item
 from ..paths import safe_segment, slugify
+from ..transform.comments import comment_markdown
 from ..transform.content import Rendered, render
 from ..transform.context import TransformContext
 from ..parallel import default_jobs, ordered_map
@@ -325,7 +326,7 @@ class SiteWriter(Writer):
             d["type"] = c.type
         if c.approved != "1":
             d["status"] = {"0": "pending"}.get(c.approved, c.approved)
-        d["content"] = render(c.content, TransformContext()).markdown.strip()
+        d["content"] = comment_markdown(c.content)
         if self.links is not None:
             d["content"] = self.links.rewrite(d["content"], entry)
         if c.replies:
