@@ -18,7 +18,7 @@ import pytest
 from test_plugins import install_csvlist, on_path
 
 import wpconvert
-from wpconvert.check import CODES
+from wpconvert.findings import CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "api.md"

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from wpconvert.check import CODES, CheckResult, check
+from wpconvert.checks import check
 from wpconvert.cli_check import check as check_cmd
 from wpconvert.cli_check import github_annotation
 from wpconvert.errors import UsageError
+from wpconvert.findings import CODES, CheckResult
 from wpconvert.report import MAX_LISTED_REPAIRS, Problem
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -439,8 +440,8 @@ def test_wpc402_wpc403_unknown_blocks(tmp_path: Path) -> None:
 
 
 def test_wpc499_a_crash_is_a_finding_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # wpconvert.check is also the name of the function the package exports: take the module.
-    mod = importlib.import_module("wpconvert.check")
+    # The content analysis lives in wpconvert.checker.
+    mod = importlib.import_module("wpconvert.checker")
 
     def boom(text: str, ctx: Any) -> str:
         raise RuntimeError("boom")
@@ -461,7 +462,7 @@ def test_wpc210_numbers_too_large(tmp_path: Path) -> None:
 
 
 def test_wpc499_a_reader_bug_is_a_finding_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mod = importlib.import_module("wpconvert.check")
+    mod = importlib.import_module("wpconvert.checks")
     real = mod.Export
 
     class Flaky(real):  # type: ignore[misc, valid-type]

@@ -56,6 +56,49 @@ def test_shortcodes_run_after_wpautop() -> None:
     assert ctx.stats["shortcode:caption"] == 1 and ctx.stats["shortcode-unknown:unknown"] == 1
 
 
+_ATTACHED = {
+    5: [AttachmentRef(31, "https://ex.com/b.jpg", alt="B"), AttachmentRef(12, "https://ex.com/a.jpg", caption="A cap")],
+    6: [AttachmentRef(40, "https://ex.com/c.jpg", alt="C")],
+}
+
+
+def _attached(post_id: int) -> list[AttachmentRef]:
+    return _ATTACHED.get(post_id, [])
+
+
+def test_gallery_without_ids_shows_the_images_attached_to_the_post() -> None:
+    # In the lookup's order (menu_order, then id: the writer sorts), not by id.
+    ctx = TransformContext(post_id=5, attached=_attached)
+    md = run('Intro\n\n[gallery columns="2"]\n\nOutro', ctx).markdown
+    assert md == "Intro\n\n![B](https://ex.com/b.jpg)\n\n![](https://ex.com/a.jpg)  \n*A cap*\n\nOutro\n"
+    assert ctx.stats["shortcode:gallery"] == 1 and "gallery-unresolved" not in ctx.stats
+    # exclude=, order="DESC", and id= for another post's attachments.
+    assert run('[gallery exclude="31"]', ctx).markdown == "![](https://ex.com/a.jpg)  \n*A cap*\n"
+    assert run('[gallery order="DESC"]', ctx).markdown.startswith("![](https://ex.com/a.jpg)")
+    assert run('[gallery id="6"]', ctx).markdown == "![C](https://ex.com/c.jpg)\n"
+    # ids= still win over the attached images.
+    ctx = TransformContext(attachments={40: _ATTACHED[6][0]}, post_id=5, attached=_attached)
+    assert run('[gallery ids="40"]', ctx).markdown == "![C](https://ex.com/c.jpg)\n"
+
+
+def test_gallery_without_ids_is_unresolved_without_post_or_lookup() -> None:
+    for ctx in (
+        TransformContext(),
+        TransformContext(post_id=5),
+        TransformContext(attached=_attached),
+        TransformContext(post_id=5, attached=_attached),  # id="x" names no post
+    ):
+        code = '[gallery id="x"]' if ctx.post_id and ctx.attached else "[gallery]"
+        assert run(f"a\n\n{code}\n\nb", ctx).markdown == "a\n\nb\n"
+        assert ctx.stats["gallery-unresolved"] == 1
+    # A post with nothing attached: an empty gallery, resolved.
+    ctx = TransformContext(post_id=99, attached=_attached)
+    assert run("[gallery]", ctx).markdown == "" and "gallery-unresolved" not in ctx.stats
+    # The playlist does not use the lookup (it would need the files' types).
+    ctx = TransformContext(post_id=5, attached=_attached)
+    assert run("[playlist]", ctx).markdown == "" and ctx.stats["playlist-unresolved"] == 1
+
+
 def test_bare_url_on_its_own_line_becomes_a_link() -> None:
     ctx = TransformContext()
     md = run("Watch:\n\nhttps://www.youtube.com/watch?v=abc123\n\nor https://vimeo.com/1 inline.", ctx).markdown

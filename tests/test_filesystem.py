@@ -271,6 +271,7 @@ def test_hostile_dates_make_no_paths(tmp_path: Path, layout: dict[str, Any], pri
     export = tmp_path / "dates.xml"
     export.write_text(build_export(items), "utf-8")
     out = tmp_path / "work" / "out"
+    out.parent.mkdir()
     before = snapshot(tmp_path, skip=out)
     report = wpconvert.convert(export, "markdown", out, jobs=1, **layout)
     assert sorted(set(snapshot(tmp_path, skip=out)) - set(before)) == []

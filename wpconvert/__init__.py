@@ -14,9 +14,10 @@ The library is what the ``wpconvert`` command runs::
 
 from __future__ import annotations
 
-from .check import CheckResult, check
-from .convert import Info, convert, info
+from .api import Info, convert, info
+from .checks import check
 from .errors import InputError, OutputError, UsageError, WPConvertError
+from .findings import CheckResult
 from .model import Author, Comment, Item, ItemTerm, Meta, Site, Source, Term
 from .options import Options
 from .reader import Export, read

@@ -16,8 +16,8 @@ import click
 import yaml
 
 from . import writers as _writers
-from .convert import convert as _convert
-from .convert import info as _info
+from .api import convert as _convert
+from .api import info as _info
 from .errors import UsageError, WPConvertError
 from .options import INCLUDE_CHOICES, Options, from_mapping
 from .report import Report
@@ -156,6 +156,8 @@ def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, confi
             raise UsageError("no export given (name one or more WXR files, or `inputs:` in --config)")
         if output is None:
             output = "export.json" if fmt == "json" else "export.jsonl" if fmt == "jsonl" else "wpconvert-out"
+        if report_path and not Path(report_path).resolve().parent.is_dir():
+            raise UsageError(f"--report {report_path}: its folder does not exist")
         progress = _Progress(quiet, "converting")
         report = _convert(inputs, str(fmt), output, options=opts, progress=progress)
         progress.done()
@@ -163,7 +165,10 @@ def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, confi
         _fail(exc)
         return
     if report_path:
-        Path(report_path).write_text(report.to_json(), "utf-8")
+        try:
+            Path(report_path).write_text(report.to_json(), "utf-8")
+        except OSError as exc:
+            _fail(UsageError(f"--report {report_path}: cannot write: {exc.strerror}"))
     if not quiet:
         _print_summary(report, str(output))
     sys.exit(_exit_code(report, opts))

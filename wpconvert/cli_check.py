@@ -14,9 +14,9 @@ import sys
 
 import click
 
-from .check import CODES, SEVERITIES, CheckResult
-from .check import check as _check
+from .checks import check as _check
 from .errors import UsageError
+from .findings import CODES, SEVERITIES, CheckResult
 from .report import Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2

@@ -40,6 +40,7 @@ _INVISIBLE = frozenset(
     + [chr(c) for c in range(0x2066, 0x206A)]
     + ["\u200e", "\u200f", "\u061c", "\u200b", "\u2060", "\ufeff"]
 )
+INVISIBLE = _INVISIBLE  # for other modules that build names (media paths)
 _WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85")
 # Windows device names, reserved with any extension and in any case. Windows also treats
 # the superscript digits ¹ ² ³ as digits here.

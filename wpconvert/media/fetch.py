@@ -25,6 +25,7 @@ This is the only module that imports :mod:`requests`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
+from ..paths import path_key
 from .hosts import HostPolicy
 from .paths import local_path, uploads_relative
 from .records import FetchOptions, MediaResult, Progress, ProgressCallback, Status
@@ -158,6 +160,7 @@ class MediaFetcher:
         self._done = 0
         self._bytes = 0
         self._stop = threading.Event()
+        self._casefold: dict[tuple[str, ...], str] = {}  # path key → the URL that has it
 
     def _make_session(self) -> requests.Session:
         opts = self.options
@@ -212,8 +215,20 @@ class MediaFetcher:
             local = None
             if self.media_from is not None:
                 local = find_local(self.media_from, uploads_relative(cand))
-            found.append(_Candidate(cand, local_path(cand), local))
+            found.append(_Candidate(cand, self._unique(local_path(cand), cand), local))
         return _Plan(url, None, tuple(found))
+
+    def _unique(self, path: PurePosixPath, url: str) -> PurePosixPath:
+        """``path`` for the file at ``url``; another name when a different URL has that path
+        already, or one differing only by case or Unicode normalisation (the same file on
+        macOS and Windows). The same URL (an original that several resized variants fall
+        back to) always gets the same file."""
+        key = path_key(path)
+        owner = self._casefold.setdefault(key, url)
+        if owner == url:
+            return path
+        digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:8]
+        return self._unique(path.with_name(f"{path.stem}-{digest}{path.suffix}"), url)
 
     def _prepare(self, plans: list[_Plan]) -> None:
         """Note which files are present and drop ``.part`` leftovers, before any worker."""

@@ -29,6 +29,7 @@ import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from ..paths import INVISIBLE
 from .kinds import UPLOADS_MARKER, is_wpcom_files_host
 
 MAX_SEGMENT_BYTES = 150
@@ -64,6 +65,8 @@ def _split_ext(name: str) -> tuple[str, str]:
 def _clean_chars(segment: str) -> str:
     out = []
     for ch in segment:
+        if ch in INVISIBLE:
+            continue  # bidi overrides disguise names ("\u202egnp.exe" shows as "exe.png")
         if ch in _WINDOWS_RESERVED_CHARS or unicodedata.category(ch) in ("Cc", "Cs"):
             out.append("_")
         else:

@@ -41,8 +41,9 @@ class TransformContext:
     ``attachments`` maps attachment post ids to their files (the gallery shortcode and the
     gallery block refer to images by id). ``post_id`` is the id of the item being converted and
     ``attached`` a lookup, provided by the writer, of the attachments whose parent is a given
-    post, in WordPress's order (``menu_order``, then id): a ``[gallery]`` without ids shows the
-    images attached to the post. ``stats`` counts what was seen, with keys such as
+    post, in WordPress's order (``menu_order``, then id): a ``[gallery]`` without ids shows them
+    as its images (WordPress lists the attached images only: the lookup should leave out other
+    files). ``stats`` counts what was seen, with keys such as
     ``"shortcode:gallery"``, ``"shortcode-unknown:foo"``, ``"block:core/image"``,
     ``"block-unknown:acme/widget"``; the run report sums them.
     """

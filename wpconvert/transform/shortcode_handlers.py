@@ -94,23 +94,42 @@ def _caption(sc: Shortcode, ctx: TransformContext) -> str:
     return f"<p>{image}<br />\n<em>{caption}</em></p>" if caption else image
 
 
-def _attachments(sc: Shortcode, ctx: TransformContext) -> list[AttachmentRef]:
+def _attachments(sc: Shortcode, ctx: TransformContext, attached: bool = False) -> list[AttachmentRef]:
     # The attachments of ids="1,2" (or include=), counting "<name>-missing" per absent id. Without ids WordPress
-    # lists the post's attached files, which cannot be known here: counted "<name>-unresolved".
+    # lists the files attached to the post: with ``attached``, those that ctx.attached() gives for ctx.post_id
+    # (or for id="N", another post); when they cannot be known, counted "<name>-unresolved".
     ids = _ids(sc.attrs.get("ids") or sc.attrs.get("include", ""))
     if not ids:
-        ctx.count(sc.name + "-unresolved")
+        parent = _parent(sc, ctx) if attached else None
+        if parent is None or ctx.attached is None:
+            ctx.count(sc.name + "-unresolved")
+            return []
+        excluded = set(_ids(sc.attrs.get("exclude", "")))
+        refs = [ref for ref in ctx.attached(parent) if ref.id not in excluded]
+        # WordPress orders them by "menu_order ID", ascending unless order="DESC".
+        return refs[::-1] if sc.attrs.get("order", "").strip().upper() == "DESC" else refs
     refs = [ctx.attachments[i] for i in ids if i in ctx.attachments]
     if len(refs) < len(ids):
         ctx.count(sc.name + "-missing", len(ids) - len(refs))
     return refs
 
 
+def _parent(sc: Shortcode, ctx: TransformContext) -> int | None:
+    # The post whose attachments a gallery without ids shows: id="N" names one, else the current post.
+    given = sc.attrs.get("id", "").strip()
+    if given:
+        return int(given) if given.isascii() and given.isdigit() and int(given) > 0 else None
+    return ctx.post_id
+
+
 def _gallery(sc: Shortcode, ctx: TransformContext) -> str:
     """``[gallery ids="1,2"]`` (or ``include=``): each image of ``ctx.attachments`` in a paragraph, with its
-    caption; ``link="file"`` links it to its file. Absent ids are counted as ``gallery-missing``, a gallery
-    without ids as ``gallery-unresolved``."""
-    return "\n".join(_image(ref, sc.attrs.get("link") == "file") for ref in _attachments(sc, ctx))
+    caption; ``link="file"`` links it to its file. Absent ids are counted as ``gallery-missing``. Without ids,
+    the images attached to the post (``ctx.attached(ctx.post_id)``; ``id="N"``: to post N), less those of
+    ``exclude=``, in ``menu_order`` then id order (reversed by ``order="DESC"``); when the context cannot tell
+    them (no ``post_id`` or no ``attached`` lookup), the gallery is empty and counted as
+    ``gallery-unresolved``."""
+    return "\n".join(_image(ref, sc.attrs.get("link") == "file") for ref in _attachments(sc, ctx, attached=True))
 
 
 def _playlist(sc: Shortcode, ctx: TransformContext) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import ClassVar
 
 from ..errors import UsageError
@@ -78,7 +78,7 @@ class Writer(ABC):
     def write(self, items: Iterable[Item]) -> None:
         """Write every item of ``items`` (already filtered by the publishing policy)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, deliberately empty
         """Called once after :meth:`write`: finish files, indexes, site skeletons."""
 
 

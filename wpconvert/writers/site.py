@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -20,16 +21,17 @@ from ..frontmatter import dump, front_matter
 from ..index import Entry, SiteIndex
 from ..links import LinkRewriter
 from ..model import Comment, Item
+from ..parallel import default_jobs, ordered_map
 from ..paths import safe_segment, slugify
+from ..report import Report
 from ..transform.comments import comment_markdown
 from ..transform.content import Rendered, render
 from ..transform.context import TransformContext
-from ..parallel import default_jobs, ordered_map
-from ..report import Report
 from . import Writer
 
 # Taxonomies with a front matter key of their own; any other becomes a key named after it.
 _BUILTIN_TAXONOMIES = {"category": "categories", "post_tag": "tags"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SKIP_TAXONOMIES = frozenset(("nav_menu", "post_format", "link_category"))
 
 
@@ -95,15 +97,18 @@ class SiteWriter(Writer):
         section = self.section(entry)
         if section:
             parts.append(section)
+        # post_date feeds folder and file names: only a real date may (hand-edited
+        # exports can hold anything there).
+        date = entry.date[:10] if _DATE.match(entry.date) else ""
         if entry.post_type == "page":
             parts.extend(self.parent_names(entry, index))
-        elif entry.date and opts.date_folders != "none":
-            parts.append(entry.date[:4])
+        elif date and opts.date_folders != "none":
+            parts.append(date[:4])
             if opts.date_folders == "year/month":
-                parts.append(entry.date[5:7])
+                parts.append(date[5:7])
         name = self.base_name(entry)
-        if opts.date_prefix and entry.date and entry.post_type != "page":
-            name = f"{entry.date[:10]}-{name}"
+        if opts.date_prefix and date and entry.post_type != "page":
+            name = f"{date}-{name}"
         if opts.layout == "folder":
             return PurePosixPath(*parts, name, "index" + self.extension)
         return PurePosixPath(*parts, name + self.extension)
@@ -142,7 +147,7 @@ class SiteWriter(Writer):
         tree = self.ctx.tree
         for entry in list(index.to_publish()):
             desired = self.desired_path(entry, index)
-            if self.ctx.options.layout == "folder" or desired.name.startswith("index."):
+            if self.ctx.options.layout == "folder":
                 folder = tree.allocator.allocate_dir(desired.parent)
                 path = folder / desired.name
             else:

@@ -1,109 +1,30 @@
-"""Checking an export without converting it: ``wpconvert check`` and :func:`check`.
+"""The checker behind ``wpconvert check``: one pass over the items, cross-checks at the end.
 
-One streaming pass reads the export(s) exactly as ``convert`` would, and everything that
-would go wrong, or silently differ, in a conversion is reported as a *finding*
-(a :class:`~wpconvert.report.Problem`): a stable code, a severity (``error``, ``warning`` or
-``info``), a message, and the file and line (an item's findings carry the line its
-``<item>`` starts on). Nothing is written.
-
-Memory stays flat however large the export is: what must be cross-checked once every item
-was seen (parents, featured images, links, media) goes to the on-disk SQLite table of a
-:class:`~wpconvert.index.SiteIndex`, and is resolved there at the end.
-
-Codes (see :data:`CODES`; the same table is printed by ``wpconvert check --list-codes``):
-
-* ``WPC0xx`` the input: unreadable (``WPC001``; the CLI exits 2), not a WXR export
-  (``WPC002``), repairs the reader had to make to parse it (``WPC010``–``WPC019``);
-* ``WPC1xx`` comments and the header, as the reader reports them;
-* ``WPC2xx`` references inside the export: parents, featured images, terms, authors,
-  attachment ids in content, duplicate ids and slugs;
-* ``WPC3xx`` links to the site's own pages and media that nothing in the export answers;
-* ``WPC4xx`` content the converter does not know: unknown shortcodes and blocks.
+What must be cross-checked once every item was seen (parents, featured images, links,
+media) goes to the on-disk SQLite table of a :class:`~wpconvert.index.SiteIndex` and is
+resolved there, so memory stays flat however large the export is.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import html
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import inputs as _inputs
-from .convert import NON_CONTENT_TYPES
-from .errors import InputError, UsageError
+from .api import NON_CONTENT_TYPES
+from .findings import CODES
 from .index import SiteIndex
 from .media.kinds import has_uploads_marker, is_photon_host, is_wpcom_files_host
 from .media.paths import uploads_relative
 from .media.variants import original_url
 from .model import Item, Site
-from .reader import Export
-from .report import Problem, Report
+from .report import Problem
 from .transform import shortcodes as _shortcodes
 from .transform.blocks import is_block_content, render_blocks
 from .transform.context import AttachmentRef, TransformContext
 
-__all__ = ["CODES", "SEVERITIES", "CheckResult", "Finding", "check"]
-
-Finding = Problem
-"""A finding is a :class:`~wpconvert.report.Problem`: code, severity, message, file, line."""
-
-SEVERITIES = ("error", "warning", "info")
-_RANK = {"error": 3, "warning": 2, "info": 1}
-
-CODES: dict[str, tuple[str, str]] = {
-    # The input
-    "WPC001": ("error", "input unreadable: cannot be opened, is not XML, or is broken beyond repair"),
-    "WPC002": ("error", "not a WXR export: the WXR version is missing or invalid"),
-    "WPC003": ("info", "WXR version other than 1.0, 1.1 or 1.2"),
-    "WPC010": ("warning", "repaired: text before the XML declaration (leading-junk)"),
-    "WPC011": ("warning", "repaired: bytes invalid in the declared encoding (bad-encoding)"),
-    "WPC012": ("warning", "repaired: control characters XML forbids (control-char)"),
-    "WPC013": ("warning", "repaired: namespace prefix used but not declared (undeclared-prefix)"),
-    "WPC014": ("warning", "repaired: namespace URI libxml2 refuses (namespace-uri)"),
-    "WPC015": ("warning", "repaired: raw '&' (raw-ampersand)"),
-    "WPC016": ("warning", "repaired: HTML entity XML does not define (html-entity)"),
-    "WPC017": ("warning", "repaired: ']]>' inside CDATA (cdata-terminator)"),
-    "WPC018": ("error", "repaired: the export is cut short (truncated)"),
-    "WPC019": ("warning", "repaired: another kind of broken XML"),
-    # Comments and the header (reported by the reader)
-    "WPC101": ("warning", "comment's parent is not among its item's comments"),
-    "WPC102": ("warning", "comment caught in a parent cycle"),
-    "WPC103": ("warning", "author or term definition after the first item (not read)"),
-    # References inside the export
-    "WPC201": ("warning", "item's parent is not in the export"),
-    "WPC202": ("info", "attachment's (or other non-page item's) parent is not in the export"),
-    "WPC203": ("warning", "featured image (_thumbnail_id) is not an attachment of the export"),
-    "WPC204": ("warning", "term used by items but not defined, where the export defines its taxonomy"),
-    "WPC205": ("info", "term used by items but not defined; the export defines none of its taxonomy"),
-    "WPC206": ("warning", "author (dc:creator) not defined in the export"),
-    "WPC207": ("warning", "content refers to an attachment id (gallery, playlist, caption) not in the export"),
-    "WPC208": ("info", "post id used by more than one item"),
-    "WPC209": ("warning", "slug used by more than one item of a post type"),
-    "WPC210": ("warning", "post id or parent too large for any database (more than 2**63 - 1)"),
-    # Links and media
-    "WPC301": ("warning", "link to the site's own address that no item of the export has"),
-    "WPC302": ("info", "link to an item of the export that is not published"),
-    "WPC303": ("warning", "uploaded file used in content but not among the attachments"),
-    "WPC304": ("info", "the export holds no attachments: media can only be fetched by URL"),
-    # Content
-    "WPC401": ("warning", "unknown shortcode (kept as text, or stripped with --shortcodes strip)"),
-    "WPC402": ("warning", "unknown block (its HTML is kept)"),
-    "WPC403": ("info", "block closing comment without an opening one"),
-    "WPC499": ("error", "wpconvert failed on this input or item (a bug: please report it)"),
-}
-
-_REPAIR_CODES = {
-    "leading-junk": "WPC010", "bad-encoding": "WPC011", "control-char": "WPC012",
-    "undeclared-prefix": "WPC013", "namespace-uri": "WPC014", "raw-ampersand": "WPC015",
-    "html-entity": "WPC016", "cdata-terminator": "WPC017", "truncated": "WPC018",
-}
-_KNOWN_VERSIONS = ("1.0", "1.1", "1.2")
-# Types whose parent is a page of the same hierarchy; other parents only attach.
 _SLUG_EXEMPT = NON_CONTENT_TYPES
 # Link paths that are archives, feeds or WordPress itself, not posts.
 _NOT_POST_PATH = re.compile(
@@ -122,72 +43,12 @@ _PAGED = re.compile(r"^(.*/)\d+/?$")  # /post-slug/2/: page 2 of a multipage pos
 _FLUSH_ROWS = 2000
 
 
+
 _INT64 = 2**63 - 1
 
 
 def _fits(value: int | None) -> bool:
     return value is None or -_INT64 - 1 <= value <= _INT64
-
-
-def _rank(severity: str) -> int:
-    return _RANK.get(severity, 0)
-
-
-@dataclass
-class CheckResult:
-    """What :func:`check` found.
-
-    ``findings`` are sorted by input, line and code. ``unreadable`` is true when an input
-    could not be read at all (``WPC001``). ``report`` is the reader's own report (repairs and
-    problems, as ``convert`` would record them).
-    """
-
-    findings: list[Problem] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    items: int = 0
-    unreadable: bool = False
-    report: Report = field(default_factory=Report)
-
-    def count(self, severity: str) -> int:
-        """How many findings have this severity."""
-        return sum(1 for f in self.findings if f.severity == severity)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """The findings of severity ``error``."""
-        return [f for f in self.findings if f.severity == "error"]
-
-    def codes(self) -> set[str]:
-        """The codes found."""
-        return {f.code for f in self.findings}
-
-    def failed(self, fail_on: str = "error") -> bool:
-        """True when a finding is at least as severe as ``fail_on`` (error, warning, info)."""
-        if fail_on not in _RANK:
-            raise UsageError(f"fail_on: {fail_on!r} is not one of {', '.join(SEVERITIES)}")
-        return any(_rank(f.severity) >= _RANK[fail_on] for f in self.findings)
-
-    def exit_code(self, fail_on: str = "error") -> int:
-        """The CLI's exit code: 2 when an input was unreadable, 1 when :meth:`failed`, else 0."""
-        if self.unreadable:
-            return 2
-        return 1 if self.failed(fail_on) else 0
-
-    def summary(self) -> str:
-        """One line: counts per severity, files and items."""
-        n = {s: self.count(s) for s in SEVERITIES}
-        files = len(self.files)
-        return (f"{n['error']} error{'s' * (n['error'] != 1)}, {n['warning']} warning{'s' * (n['warning'] != 1)}, "
-                f"{n['info']} info in {files} file{'s' * (files != 1)} ({self.items} items)")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (what ``--format json`` prints)."""
-        return {
-            "files": list(self.files),
-            "items": self.items,
-            "summary": {s: self.count(s) for s in SEVERITIES},
-            "findings": [asdict(f) for f in self.findings],
-        }
 
 
 class _RecordingAttachments(Mapping[int, AttachmentRef]):
@@ -594,131 +455,3 @@ def _is_post_link(url: str) -> bool:
     return _NOT_POST_PATH.search(path if path.endswith("/") else path + "/") is None
 
 
-def _input_finding(exc: InputError) -> Problem:
-    if "WXR version" in exc.message:
-        return Problem("WPC002", "error", exc.message, exc.file, exc.line)
-    where = f" (column {exc.column})" if exc.column else ""
-    return Problem("WPC001", "error", exc.message + where, exc.file, exc.line)
-
-
-def _crash(exc: Exception, file: str, tail: str = "") -> Problem:
-    return Problem("WPC499", "error", f"cannot be read: {type(exc).__name__}: {exc} (a wpconvert bug){tail}", file)
-
-
-def _matches(code: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(code, p) for p in patterns)
-
-
-def _ignore_patterns(ignore: Iterable[str]) -> list[str]:
-    patterns: list[str] = []
-    for value in ignore:
-        patterns.extend(p.strip().upper() for p in str(value).split(",") if p.strip())
-    for p in patterns:
-        if not any(fnmatch.fnmatchcase(code, p) for code in CODES):
-            raise UsageError(f"--ignore: {p} matches no finding code (see wpconvert check --list-codes)")
-    return patterns
-
-
-def check(
-    inputs: str | Path | Iterable[str | Path],
-    *,
-    ignore: Iterable[str] = (),
-    progress: Callable[[int], None] | None = None,
-) -> CheckResult:
-    """Check WXR export(s) without converting them; return the findings.
-
-    ``inputs`` are read as :func:`~wpconvert.reader.read` reads them (files, folders,
-    archives; several inputs are one export). An input that cannot be read becomes a
-    ``WPC001`` (``WPC002`` when it is XML but no WXR) finding and the others are still checked:
-    :func:`check` raises only :class:`~wpconvert.errors.UsageError`, for an empty ``inputs`` or
-    an ``ignore`` pattern that matches no code. ``ignore`` holds codes or shell patterns
-    (``WPC4*``) to leave out. ``progress(n)`` is called with the number of items read.
-    """
-    if isinstance(inputs, (str, Path)):
-        inputs = [inputs]
-    names = list(inputs)
-    if not names:
-        raise UsageError("no export given")
-    patterns = _ignore_patterns(ignore)
-    result = CheckResult()
-    found: list[Problem] = []
-    sources: list[_inputs.Source] = []
-    for name in names:
-        try:
-            sources.extend(_inputs.expand([name]))
-        except InputError as exc:
-            found.append(_input_finding(exc))
-    good: list[_inputs.Source] = []
-    for src in sources:
-        result.files.append(src.name)
-        try:
-            Export([src], Report(), strict=False)  # the header alone: is this a WXR at all?
-        except InputError as exc:
-            found.append(_input_finding(exc))
-        except Exception as exc:  # noqa: BLE001 - a reader bug must not end the check
-            found.append(_crash(exc, src.name))
-            result.unreadable = True
-        else:
-            good.append(src)
-    if good:
-        _check_export(good, result, found, progress)
-    result.unreadable = result.unreadable or any(f.code == "WPC001" for f in found)
-    order = {name: i for i, name in enumerate(result.files)}
-    found = [f for f in found if not _matches(f.code, patterns)]
-    found.sort(key=lambda f: (order.get(f.file, -1), f.line, f.code, f.message))
-    result.findings = found
-    return result
-
-
-def _check_export(
-    sources: list[_inputs.Source], result: CheckResult, found: list[Problem],
-    progress: Callable[[int], None] | None,
-) -> None:
-    report = result.report
-    try:
-        export = Export(sources, report, strict=False)
-    except InputError as exc:  # each header was read alone before; this is a file that changed
-        found.append(_input_finding(exc))
-        return
-    except Exception as exc:  # noqa: BLE001 - a reader bug must not end the check
-        found.append(_crash(exc, sources[0].name))
-        result.unreadable = True
-        return
-    version = export.site.wxr_version
-    if version not in _KNOWN_VERSIONS:
-        found.append(Problem("WPC003", CODES["WPC003"][0], f"WXR version {version}: wpconvert knows 1.0, 1.1 and 1.2",
-                             sources[0].name, 0))
-    checker = _Checker(export.site)
-    try:
-        complete = True
-        where = sources[0].name
-        try:
-            for item in export.items():
-                result.items += 1
-                if progress is not None:
-                    progress(result.items)
-                where = item.source.file if item.source else where
-                checker.add(item)
-        except InputError as exc:
-            complete = False
-            finding = _input_finding(exc)
-            found.append(Problem(finding.code, finding.severity,
-                                 finding.message + f"; {exc.items_read} items read, references not checked",
-                                 finding.file, finding.line))
-        except Exception as exc:  # noqa: BLE001 - a reader bug must not end the check
-            complete = False
-            found.append(_crash(exc, where, f"; {result.items} items read, references not checked"))
-            result.unreadable = True
-        if complete:
-            checker.finish()
-            found.extend(checker.findings)
-    finally:
-        checker.close()
-    for r in report.repairs:
-        code = _REPAIR_CODES.get(r.kind, "WPC019")
-        message = f"{r.detail} ({r.kind})" if r.detail else r.kind
-        found.append(Problem(code, CODES[code][0], message, r.file, r.line))
-    for kind, n in sorted(report.repairs_not_listed.items()):
-        code = _REPAIR_CODES.get(kind, "WPC019")
-        found.append(Problem(code, CODES[code][0], f"{n} more {kind} repairs (not listed)"))
-    found.extend(report.problems)

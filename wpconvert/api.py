@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from . import policy
 from . import writers as _writers
+from .errors import OutputError
 from .index import SiteIndex
 from .mediaplan import MediaPlan
 from .model import Item
@@ -98,6 +99,27 @@ def _fetch_media(media: MediaPlan, writer: _writers.Writer, tree: OutputTree | N
     writer.media = media
 
 
+def _check_single_file(path: Path, export: Export, force: bool) -> None:
+    """Refuse a single-file output that is a folder, is one of the inputs, or is a file
+    wpconvert did not write (unless ``force``)."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; the {path.suffix or 'json'} format writes one file, name it")
+    if path.parent != Path("") and path.parent.exists() and not path.parent.is_dir():
+        raise OutputError(f"{path}: {path.parent} is a file, not a folder")
+    if not path.exists():
+        return
+    resolved = path.resolve()
+    for src in export.sources:
+        if src.path.resolve() == resolved:
+            raise OutputError(f"{path}: is an input of this conversion; choose another output file")
+    if force:
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if b'"wpconvert"' not in head:
+        raise OutputError(f"{path}: exists and was not written by wpconvert; choose another name or pass --force")
+
+
 def convert(
     inputs: str | Path | Iterable[str | Path],
     format: str = "json",
@@ -122,7 +144,12 @@ def convert(
     report = Report()
     export = read(inputs, strict=opts.strict, report=report)
     out_path = Path(output)
-    tree = None if writer_cls.single_file else OutputTree(out_path, force=opts.force)
+    try:
+        if writer_cls.single_file:
+            _check_single_file(out_path, export, opts.force)
+        tree = None if writer_cls.single_file else OutputTree(out_path, force=opts.force)
+    except OSError as exc:
+        raise OutputError(f"{exc.filename or out_path}: cannot write there: {exc.strerror}") from None
     ctx = _writers.WriteContext(policy.prepare_site(export.site, opts), opts, report, out_path, tree)
     writer = writer_cls(ctx)
     media = MediaPlan(ctx.site, opts, report) if opts.media == "download" else None
@@ -136,6 +163,8 @@ def convert(
             writer.plan(index)  # type: ignore[attr-defined]
         writer.write(_selected(export, writer, opts, report, progress))
         writer.close()
+    except OSError as exc:  # the reader turns its own OSErrors into InputError
+        raise OutputError(f"{exc.filename or out_path}: cannot write: {exc.strerror or exc}") from None
     finally:
         if index is not None:
             index.close()
