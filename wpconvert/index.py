@@ -9,6 +9,7 @@ table, so that memory stays flat however large the export is.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -37,6 +38,7 @@ class Entry:
     url: str
 
 
+_IMAGE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic)(?:$|[?#])", re.I)
 _COLUMNS = "seq, id, post_type, status, slug, title, date, parent, link, attachment_url, path, url"
 
 
@@ -66,7 +68,7 @@ class SiteIndex:
             CREATE TABLE items (seq INTEGER PRIMARY KEY, id INTEGER, post_type TEXT,
                 status TEXT, slug TEXT, title TEXT, date TEXT, parent INTEGER, link TEXT,
                 attachment_url TEXT, path TEXT, url TEXT, link_key TEXT, alt TEXT,
-                caption TEXT, publish INTEGER);
+                caption TEXT, publish INTEGER, menu_order INTEGER);
             """
         )
         self.site_hosts = {h.lower().removeprefix("www.") for h in site_hosts if h}
@@ -87,6 +89,7 @@ class SiteIndex:
             parent, item.link, item.attachment_url, "", "",
             link_key(item.link) if item.link and "?" not in item.link else "",
             alt, item.excerpt if item.post_type == "attachment" else "", int(publish),
+            item.menu_order if -(1 << 63) <= item.menu_order < (1 << 63) else 0,
         ))
         if len(self._rows) >= 2000:
             self.flush()
@@ -95,7 +98,7 @@ class SiteIndex:
     def flush(self) -> None:
         """Write buffered rows and build the lookup indexes."""
         if self._rows:
-            self.db.executemany(f"INSERT INTO items VALUES ({','.join('?' * 16)})", self._rows)
+            self.db.executemany(f"INSERT INTO items VALUES ({','.join('?' * 17)})", self._rows)
             self._rows.clear()
 
     def finish(self) -> None:
@@ -181,6 +184,17 @@ class SiteIndex:
                 if key in q and q[key][0].isdigit():
                     return self.by_id(int(q[key][0]))
         return self.by_link(url)
+
+    def attached_images(self, parent_id: int | None) -> list[AttachmentRef]:
+        """The images attached to post ``parent_id``, in WordPress's gallery order
+        (``menu_order``, then id): what a ``[gallery]`` without ids shows."""
+        if parent_id is None or not -(1 << 63) <= parent_id < (1 << 63):
+            return []
+        rows = self.db.execute(
+            "SELECT id, attachment_url, title, alt, caption FROM items WHERE parent = ? "
+            "AND post_type = 'attachment' ORDER BY menu_order, id, seq", (parent_id,),
+        ).fetchall()
+        return [AttachmentRef(*r) for r in rows if _IMAGE.search(r[1] or "")]
 
     def attachments(self) -> Mapping[int, AttachmentRef]:
         """Attachment files by post id, for galleries and featured images."""

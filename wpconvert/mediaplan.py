@@ -21,6 +21,7 @@ from .output import OutputTree
 from .report import Report
 
 _GALLERY_IDS = re.compile(r"""\[gallery[^\]]*?\b(?:ids|include)=["']?([\d,\s]+)""")
+_BARE_GALLERY = re.compile(r"\[gallery(?![^\]]*\b(?:ids|include)=)[^\]]*\]")
 _BLOCK_IDS = re.compile(r'"ids":\[([\d,]+)\]|wp-image-(\d+)|"id":(\d+)')
 
 MediaProgress = Callable[[int, int, int], None]
@@ -40,7 +41,8 @@ class MediaPlan:
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             "CREATE TABLE urls (url TEXT PRIMARY KEY, seq INTEGER);"
             "CREATE TABLE wanted_ids (id INTEGER PRIMARY KEY);"
-            "CREATE TABLE attachments (id INTEGER PRIMARY KEY, url TEXT);"
+            "CREATE TABLE attachments (id INTEGER PRIMARY KEY, url TEXT, parent INTEGER);"
+            "CREATE TABLE wanted_parents (id INTEGER PRIMARY KEY);"
             "CREATE TABLE hosts (host TEXT PRIMARY KEY);"
             "CREATE TABLE local (url TEXT PRIMARY KEY, path TEXT);"
         )
@@ -63,7 +65,8 @@ class MediaPlan:
         """Learn from one item: attachment files, and the media a published item uses."""
         if item.post_type == "attachment" and item.attachment_url and item.id is not None \
                 and 0 <= item.id < (1 << 63):
-            self.db.execute("INSERT OR IGNORE INTO attachments VALUES (?, ?)", (item.id, item.attachment_url))
+            parent = item.parent if 0 <= item.parent < (1 << 63) else 0
+            self.db.execute("INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)", (item.id, item.attachment_url, parent))
             host = item.attachment_url.split("/")[2] if "://" in item.attachment_url else ""
             if host:
                 self.db.execute("INSERT OR IGNORE INTO hosts VALUES (?)", (host.lower(),))
@@ -78,6 +81,9 @@ class MediaPlan:
         if "[gallery" in item.content:
             for m in _GALLERY_IDS.finditer(item.content):
                 ids.extend(int(x) for x in re.findall(r"\d+", m.group(1)))
+            if _BARE_GALLERY.search(item.content) and item.id is not None and 0 <= item.id < (1 << 63):
+                # A gallery without ids shows the images attached to the post.
+                self.db.execute("INSERT OR IGNORE INTO wanted_parents VALUES (?)", (item.id,))
         if "<!-- wp:" in item.content:
             for m in _BLOCK_IDS.finditer(item.content):
                 ids.extend(int(x) for x in re.findall(r"\d+", m.group(0)))
@@ -94,7 +100,8 @@ class MediaPlan:
         seen = set(content)
         extra = [
             u for (u,) in self.db.execute(
-                "SELECT a.url FROM attachments a JOIN wanted_ids w ON a.id = w.id ORDER BY a.id"
+                "SELECT a.url FROM attachments a WHERE a.id IN (SELECT id FROM wanted_ids) "
+                "OR a.parent IN (SELECT id FROM wanted_parents) ORDER BY a.id"
             ) if u not in seen
         ]
         return content + extra

@@ -20,6 +20,7 @@ state (open lists, quote depth) into the next document.
 
 from __future__ import annotations
 
+import html
 import re
 
 import html2text
@@ -224,9 +225,21 @@ class _Converter(html2text.HTML2Text):
             self._entity(ref)
 
 
+# "<![" that does not open a section Python's HTML parser knows makes it raise (it is
+# "<![CD[" in a mangled export, or text about XML): written as text instead.
+_BAD_MARKED_SECTION = re.compile(r"<!\[(?!\s*(?:CDATA\[|if\b|endif\b))", re.I)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
 def _convert(fragment: str) -> str:
     """Run html2text on prepared HTML; placeholders for spaces resolved, nothing tidied."""
-    out: str = _Converter().handle(fragment)
+    if "<![" in fragment:
+        fragment = _BAD_MARKED_SECTION.sub("&lt;![", fragment)
+    try:
+        out: str = _Converter().handle(fragment)
+    except (AssertionError, ValueError, IndexError):  # pragma: no cover - parser bugs on junk
+        # The standard library's parser gives up on some malformed markup: keep the text.
+        out = html.unescape(_ANY_TAG.sub("", fragment))
     if "\x01" in out:
         out = _SPACE_PH.sub(lambda m: chr(int(m.group(1), 16)), out)
     return out

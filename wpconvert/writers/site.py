@@ -208,7 +208,10 @@ class SiteWriter(Writer):
     def render_item(self, item: Item, entry: Entry) -> tuple[Rendered, TransformContext]:
         """The item's content as Markdown, with its links and media rewritten."""
         assert self.index is not None and self.links is not None
-        tctx = TransformContext(attachments=self.index.attachments(), shortcode_mode=self.ctx.options.shortcodes)
+        tctx = TransformContext(
+            attachments=self.index.attachments(), shortcode_mode=self.ctx.options.shortcodes,
+            post_id=item.id, attached=self.index.attached_images,
+        )
         rendered = render(item.content, tctx)
         body = self.links.rewrite(rendered.markdown, entry)
         summary = self.links.rewrite(rendered.summary, entry) if rendered.summary else None
