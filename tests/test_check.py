@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from wpconvert.checks import check
-from wpconvert.cli_check import check as check_cmd
-from wpconvert.cli_check import github_annotation
+from wpconvert.cli import check as check_cmd
+from wpconvert.cli import github_annotation
 from wpconvert.errors import UsageError
 from wpconvert.findings import CODES, CheckResult
 from wpconvert.report import MAX_LISTED_REPAIRS, Problem

@@ -219,6 +219,23 @@ def _dispatch(parser: Any, header_only: bool, last: list[Any] | None = None) -> 
             raise _HeaderDone  # the first item has begun: the header is complete
 
 
+def parse_html(html: str) -> Any:
+    """Parse an HTML fragment leniently (lxml's HTML parser, no network); None if hopeless.
+
+    The content of a post is HTML, not XML: for looking through it (media URLs)."""
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", remove_comments=False, no_network=True, huge_tree=True)
+    document = "<html><body>" + html.replace("\x00", " ") + "</body></html>"
+    try:
+        return etree.fromstring(document.encode("utf-8", "replace"), parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def is_comment(node: Any) -> bool:
+    """True for an HTML/XML comment node of a parsed tree."""
+    return isinstance(node, etree._Comment)
+
+
 def _fatal(exc: Any) -> list[Any]:
     """The fatal errors among those lxml logged with ``exc`` (since the log was cleared)."""
     return [e for e in exc.error_log if e.level_name == "FATAL"]

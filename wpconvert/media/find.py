@@ -13,8 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]
-
+from ..xmlstream import is_comment, parse_html
 from .kinds import looks_like_media
 
 # Attributes that hold one media URL whatever the element (lazy loading, Jetpack galleries).
@@ -180,7 +179,7 @@ class _Collector:
             for m in _BARE_URL_LINE_RE.finditer(text):
                 self.add(m.group(1), media=False)
 
-    def add_element(self, el: etree._Element) -> None:
+    def add_element(self, el: Any) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         attrib = el.attrib
         for name in ("src", *_DATA_URL_ATTRS):
@@ -207,17 +206,6 @@ class _Collector:
             self.add_text(el.text, bare_urls=tag not in ("a", "code", "pre"))
 
 
-def _parse(html: str) -> etree._Element | None:
-    parser = etree.HTMLParser(
-        recover=True, encoding="utf-8", remove_comments=False, no_network=True, huge_tree=True
-    )
-    document = "<html><body>" + html.replace("\x00", " ") + "</body></html>"
-    try:
-        return etree.fromstring(document.encode("utf-8", "replace"), parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
 def find_media_urls(
     html: str, uploads_prefixes: Iterable[str] = (), *, base_url: str | None = None
 ) -> list[str]:
@@ -239,20 +227,20 @@ def find_media_urls(
     dropped without one; ``data:`` and other non-http(s) URLs are dropped.
     """
     collector = _Collector(tuple(uploads_prefixes), base_url)
-    root = _parse(html)
+    root = parse_html(html)
     if root is None:
         for m in _FALLBACK_ATTR_RE.finditer(html):
             value = m.group(2) if m.group(2) is not None else m.group(3)
             collector.add(value, media=m.group(1).lower() != "href")
         return list(collector.urls)
     # Depth-first walk in document order: element (attributes, text), children, tail.
-    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, finished = stack.pop()
         if finished:
             collector.add_text(node.tail)
             continue
-        if isinstance(node, etree._Comment):
+        if is_comment(node):
             for value in block_comment_urls(node.text or ""):
                 if value.startswith(("http://", "https://", "//")):
                     collector.add(value, media=False)

@@ -44,33 +44,35 @@ def meta_dict(m: Meta) -> dict[str, Any]:
     return out
 
 
+_COMMENT_FIELDS = tuple(f.name for f in fields(Comment))
+_ITEM_FIELDS = tuple(f.name for f in fields(Item) if f.name != "source")
+
+
 def comment_dict(c: Comment) -> dict[str, Any]:
     """A comment with its replies nested."""
     out: dict[str, Any] = {}
-    for f in fields(Comment):
-        v = getattr(c, f.name)
-        if f.name == "meta":
+    for name in _COMMENT_FIELDS:
+        v = getattr(c, name)
+        if name == "meta":
             v = [meta_dict(m) for m in v]
-        elif f.name == "replies":
+        elif name == "replies":
             v = [comment_dict(r) for r in v]
-        out[f.name] = v
+        out[name] = v
     return out
 
 
 def item_dict(item: Item, media: dict[str, str] | None = None) -> dict[str, Any]:
     """An item as JSON-ready data; ``media`` maps original URLs to local paths."""
     out: dict[str, Any] = {}
-    for f in fields(Item):
-        if f.name == "source":
-            continue
-        v = getattr(item, f.name)
-        if f.name == "terms":
+    for name in _ITEM_FIELDS:
+        v = getattr(item, name)
+        if name == "terms":
             v = [{"taxonomy": t.taxonomy, "slug": t.slug, "name": t.name} for t in v]
-        elif f.name == "meta":
+        elif name == "meta":
             v = [meta_dict(m) for m in v]
-        elif f.name == "comments":
+        elif name == "comments":
             v = [comment_dict(c) for c in v]
-        out[f.name] = v
+        out[name] = v
     if media:
         out["media"] = [{"url": u, "path": p} for u, p in sorted(media.items())]
     return out
