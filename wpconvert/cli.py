@@ -169,7 +169,8 @@ def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, confi
         return
     if report_path:
         try:
-            Path(report_path).write_text(report.to_json(), "utf-8")
+            with open(report_path, "w", encoding="utf-8") as fh:
+                report.write_json(fh)
         except OSError as exc:
             _fail(UsageError(f"--report {report_path}: cannot write: {exc.strerror}"))
     if not quiet:

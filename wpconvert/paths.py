@@ -13,6 +13,7 @@ must work on Linux, macOS and Windows alike:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -185,6 +186,11 @@ def path_key(path: PurePosixPath | str) -> tuple[str, ...]:
     )
 
 
+def _digest(key: tuple[str, ...]) -> bytes:
+    """A compact stand-in for a path key (collisions: 1 in 2**64 at a billion paths)."""
+    return hashlib.blake2b("\x00".join(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 class PathAllocator:
     """Hands out unique relative paths under one output root, deterministically.
 
@@ -205,8 +211,10 @@ class PathAllocator:
     def __init__(self, *, max_bytes: int = 255) -> None:
         """``max_bytes`` bounds each segment, suffixes included."""
         self.max_bytes = max_bytes
-        self._files: set[tuple[str, ...]] = set()
-        self._dirs: set[tuple[str, ...]] = set()
+        # Keys are 128-bit digests of the path keys: an export of a million posts must not
+        # hold a million tuples of strings in memory.
+        self._files: set[bytes] = set()
+        self._dirs: set[bytes] = set()
         # Next suffix number to try, per (parent key, stem key, ext key): keeps long runs of
         # equal titles linear without changing the answers.
         self._next: dict[tuple[object, ...], int] = {}
@@ -215,7 +223,7 @@ class PathAllocator:
         """True when ``path`` (a PurePosixPath or str) is taken, as a file or a directory."""
         if not isinstance(path, (str, PurePosixPath)):
             return False
-        key = path_key(path)
+        key = _digest(path_key(path))
         return key in self._files or key in self._dirs
 
     def __len__(self) -> int:
@@ -241,12 +249,13 @@ class PathAllocator:
 
     def _free(self, key: tuple[str, ...]) -> bool:
         """True when ``key`` is taken neither as a file nor as a directory."""
-        return key not in self._files and key not in self._dirs
+        h = _digest(key)
+        return h not in self._files and h not in self._dirs
 
     def _take(self, key: tuple[str, ...], *, is_dir: bool) -> None:
         """Record ``key`` and every directory above it."""
-        (self._dirs if is_dir else self._files).add(key)
-        self._dirs.update(key[:i] for i in range(1, len(key)))
+        (self._dirs if is_dir else self._files).add(_digest(key))
+        self._dirs.update(_digest(key[:i]) for i in range(1, len(key)))
 
     def _suffixed(self, stem: str, ext: str, n: int) -> str:
         """``stem-n`` + ``ext``, the stem shortened to fit ``max_bytes``."""
@@ -262,7 +271,7 @@ class PathAllocator:
         path = self._check(path)
         key = path_key(path)
         for i in range(1, len(key)):
-            if key[:i] in self._files:
+            if _digest(key[:i]) in self._files:
                 raise ValueError(
                     f"{str(path)!r} would be inside the allocated file {'/'.join(path.parts[:i])!r}"
                 )

@@ -6,10 +6,14 @@ prints its summary and ``--report FILE`` writes :meth:`Report.to_dict` as JSON.
 
 from __future__ import annotations
 
+import heapq
 import json
+import os
+import tempfile
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, astuple, dataclass, field
+from typing import IO, Any, overload
 
 # At most this many repairs of one kind are listed per input file; the rest are counted.
 MAX_LISTED_REPAIRS = 200
@@ -54,6 +58,65 @@ class Entry:
     seq: int = -1
 
 
+class EntryLog(Sequence[Entry]):
+    """The per-item entries of a run, in export order, in bounded memory.
+
+    Entries arrive nearly in order (a skipped item is recorded as soon as it is read, a
+    written one when its worker is done): a heap of :data:`HOLD` entries puts them back in
+    order, and past :data:`SPILL` entries the oldest go to a temporary file, so that an
+    export of a million items does not keep a million entries in memory.
+    """
+
+    HOLD = 4096
+    SPILL = 20000
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, Entry]] = []
+        self._ready: list[Entry] = []
+        self._file: IO[str] | None = None
+        self._spilled = 0
+        self._n = 0
+
+    def append(self, entry: Entry) -> None:
+        """Add an entry (ordered by its ``seq``; entries without one keep arrival order)."""
+        self._n += 1
+        heapq.heappush(self._heap, (entry.seq if entry.seq >= 0 else 1 << 62, self._n, entry))
+        if len(self._heap) > self.HOLD:
+            self._ready.append(heapq.heappop(self._heap)[2])
+            if len(self._ready) >= self.SPILL:
+                self._spill()
+
+    def _spill(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._file.seek(0, os.SEEK_END)
+        for e in self._ready:
+            self._file.write(json.dumps(astuple(e), ensure_ascii=False) + "\n")
+        self._spilled += len(self._ready)
+        self._ready.clear()
+
+    def __iter__(self) -> Iterator[Entry]:
+        if self._file is not None:
+            self._file.flush()
+            self._file.seek(0)
+            for line in self._file:
+                yield Entry(*json.loads(line))
+        yield from self._ready
+        yield from (e for _, _, e in sorted(self._heap))
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._ready) + len(self._heap)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        return list(self)[index]
+
+
 @dataclass
 class Report:
     """Everything a run did, in the order it happened."""
@@ -61,7 +124,7 @@ class Report:
     repairs: list[Repair] = field(default_factory=list)
     repairs_not_listed: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
+    entries: EntryLog = field(default_factory=EntryLog)
     counts: Counter[str] = field(default_factory=Counter)
     media: list[dict[str, Any]] = field(default_factory=list)
     files_written: int = 0
@@ -113,17 +176,33 @@ class Report:
         out.update(self.counts)
         return dict(sorted(out.items()))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as plain data (what ``--report FILE`` writes)."""
+    def _head(self) -> dict[str, Any]:
         return {
             "totals": self.totals(),
             "repairs": [asdict(r) for r in self.repairs],
             "repairs_not_listed": dict(sorted(self.repairs_not_listed.items())),
             "problems": [asdict(p) for p in self.problems],
-            "items": [asdict(e) for e in sorted(self.entries, key=lambda e: e.seq)],
             "media": self.media,
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (what ``--report FILE`` writes)."""
+        data = self._head()
+        data["items"] = [asdict(e) for e in self.entries]
+        return data
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON text."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    def write_json(self, fh: IO[str]) -> None:
+        """Write what :meth:`to_json` returns, the items streamed (a million-item run's
+        report is not built in memory)."""
+        head = json.dumps(self._head(), ensure_ascii=False, indent=2)
+        fh.write(head[: head.rindex("\n}")] + ',\n  "items": [')
+        first = True
+        for e in self.entries:
+            item = json.dumps(asdict(e), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            fh.write(("\n    " if first else ",\n    ") + item)
+            first = False
+        fh.write("]\n}\n" if first else "\n  ]\n}\n")
