@@ -222,6 +222,7 @@ class Measure:
     error: str
     output_mb: float
     files: int
+    work: Path
 
 
 def _size(path: Path) -> tuple[float, int]:
@@ -235,8 +236,8 @@ def _size(path: Path) -> tuple[float, int]:
     return total / 1e6, count
 
 
-def measure(export: Path, fmt: str, jobs: int, timeout: float, keep: bool) -> Measure:
-    """Convert in a subprocess; wall time and peak RSS from wait4."""
+def measure(export: Path, fmt: str, jobs: int, timeout: float) -> Measure:
+    """Convert in a subprocess (output under ``Measure.work``); wall time and peak RSS from wait4."""
     work = Path(tempfile.mkdtemp(prefix=f"load-{fmt}-", dir=OUT))
     out = work / ("out.json" if fmt == "json" else "out.jsonl" if fmt == "jsonl" else "out")
     err_path = work / "stderr.txt"
@@ -269,9 +270,7 @@ def measure(export: Path, fmt: str, jobs: int, timeout: float, keep: bool) -> Me
         if time.perf_counter() > deadline:
             error = f"timeout after {timeout:.0f} s"
     size, files = _size(out) if out.exists() else (0.0, 0)
-    if not keep:
-        shutil.rmtree(work, ignore_errors=True)
-    return Measure(code, wall, usage.ru_maxrss / 1024, error, size, files)
+    return Measure(code, wall, usage.ru_maxrss / 1024, error, size, files, work)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,10 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         if gen_seconds:
             print(f"# generated {export.name}: {size:.1f} MB in {gen_seconds:.1f} s", flush=True)
         for fmt in formats:
-            m = measure(export, fmt, args.jobs, args.timeout, args.keep)
+            m = measure(export, fmt, args.jobs, args.timeout)
             code = "-" if m.code is None else str(m.code)
             print(f"{s.name:12} {size:7.1f}MB {fmt:9} {code:>4} {m.wall:8.1f} {m.max_rss_mb:7.0f}MB "
                   f"{m.output_mb:7.1f}MB {m.files:8d}  {m.error[:160]}", flush=True)
+            if not args.keep:
+                shutil.rmtree(m.work, ignore_errors=True)
     return 0
 
 

@@ -43,12 +43,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 
 # (case, golden file) -> what is wrong with the current output. The golden file holds the
 # hand-written correct expectation.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("shortcodes", "posts/gallery-include.md"): (
-        "[gallery include=\"305,303\"] lists the images in the order given; WordPress orders include= "
-        "(unlike ids=) by 'menu_order ID' ascending, so 303 (gull) comes before 305 (buoy)"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _files(root: Path) -> dict[str, Path]:

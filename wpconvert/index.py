@@ -191,7 +191,7 @@ class SiteIndex:
         if parent_id is None or not -(1 << 63) <= parent_id < (1 << 63):
             return []
         rows = self.db.execute(
-            "SELECT id, attachment_url, title, alt, caption FROM items WHERE parent = ? "
+            "SELECT id, attachment_url, title, alt, caption, menu_order FROM items WHERE parent = ? "
             "AND post_type = 'attachment' ORDER BY menu_order, id, seq", (parent_id,),
         ).fetchall()
         return [AttachmentRef(*r) for r in rows if _IMAGE.search(r[1] or "")]
@@ -208,8 +208,10 @@ class _Attachments(Mapping[int, AttachmentRef]):
         self.db = db
 
     def __getitem__(self, key: int) -> AttachmentRef:
+        if not -(1 << 63) <= key < (1 << 63):
+            raise KeyError(key)
         row = self.db.execute(
-            "SELECT id, attachment_url, title, alt, caption FROM items "
+            "SELECT id, attachment_url, title, alt, caption, menu_order FROM items "
             "WHERE id = ? AND post_type = 'attachment' ORDER BY seq LIMIT 1", (key,),
         ).fetchone()
         if row is None:

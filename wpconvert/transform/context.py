@@ -32,6 +32,7 @@ class AttachmentRef:
     title: str = ""
     alt: str = ""
     caption: str = ""
+    menu_order: int = 0
 
 
 @dataclass

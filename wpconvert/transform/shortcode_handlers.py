@@ -111,7 +111,16 @@ def _attachments(sc: Shortcode, ctx: TransformContext, attached: bool = False) -
     refs = [ctx.attachments[i] for i in ids if i in ctx.attachments]
     if len(refs) < len(ids):
         ctx.count(sc.name + "-missing", len(ids) - len(refs))
+    if not sc.attrs.get("ids") and sc.name == "gallery":
+        # include= is a filter, not an order: WordPress sorts by "menu_order ID" (ids= keeps
+        # the order given).
+        refs.sort(key=lambda r: (r.menu_order, r.id))
+        if sc.attrs.get("order", "").strip().upper() == "DESC":
+            refs.reverse()
     return refs
+
+
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic|ico)(?:$|[?#])", re.I)
 
 
 def _parent(sc: Shortcode, ctx: TransformContext) -> int | None:
@@ -129,7 +138,9 @@ def _gallery(sc: Shortcode, ctx: TransformContext) -> str:
     ``exclude=``, in ``menu_order`` then id order (reversed by ``order="DESC"``); when the context cannot tell
     them (no ``post_id`` or no ``attached`` lookup), the gallery is empty and counted as
     ``gallery-unresolved``."""
-    return "\n".join(_image(ref, sc.attrs.get("link") == "file") for ref in _attachments(sc, ctx, attached=True))
+    # A gallery shows images only (WordPress queries image mime types): a PDF among the ids is left out.
+    refs = [ref for ref in _attachments(sc, ctx, attached=True) if _IMAGE_FILE.search(ref.url)]
+    return "\n".join(_image(ref, sc.attrs.get("link") == "file") for ref in refs)
 
 
 def _playlist(sc: Shortcode, ctx: TransformContext) -> str:

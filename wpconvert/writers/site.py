@@ -288,7 +288,8 @@ class SiteWriter(Writer):
         if date:
             data["date"] = date
         lastmod = iso_date(item.modified, item.modified_gmt)
-        if lastmod and lastmod != date:
+        # Compared as exported: a draft has no GMT date, so its datetimes differ in zone.
+        if lastmod and (item.modified, item.modified_gmt) != (item.date, item.date_gmt) and item.modified != item.date:
             data["lastmod"] = lastmod
         data["slug"] = PurePosixPath(entry.path).stem if entry.path.endswith(self.extension) and \
             not entry.path.endswith("/index" + self.extension) else PurePosixPath(entry.path).parent.name
@@ -316,6 +317,9 @@ class SiteWriter(Writer):
             data["menu_order"] = item.menu_order
         if item.sticky:
             data["sticky"] = True
+        if item.password:
+            # Only written with --include protected; the password itself is not.
+            data["password_protected"] = True
         return data
 
     # -- comments -------------------------------------------------------------------------
