@@ -17,7 +17,7 @@ def slow(text: str) -> str:
 
 
 PROSE = st.text(
-    alphabet=st.sampled_from(list("abcXYZ äöü日本語🎉 .,;:!?'\"()/%$@—–„“\n\t")), max_size=200
+    alphabet=st.sampled_from(list("abcXYZ äöü日本語🎉 .,;:!?'\"()/%$@—–„“&\n\t")), max_size=200
 )
 
 

@@ -26,6 +26,7 @@ class OutputTree:
         self.root = root
         self.allocator = PathAllocator()
         self.written: list[str] = []
+        self._checked_dirs: set[PurePosixPath] = set()
         previous = self._previous_manifest()
         # Top-level names this run claims; saved in the manifest *before* anything is
         # written under them, so that a run killed half-way leaves a folder we still
@@ -70,10 +71,19 @@ class OutputTree:
 
     def path(self, rel: PurePosixPath | str) -> Path:
         """The absolute path of ``rel`` inside the folder (refusing anything outside it)."""
+        rel = PurePosixPath(rel)
+        parent = rel.parent
         try:
-            return safe_join(self.root, PurePosixPath(rel))
+            if parent in self._checked_dirs and rel.name not in ("", ".", ".."):
+                # The folder was checked (no "..", no symlink out); a file written there is
+                # replaced by rename, which never follows a symlink at the file's own name.
+                return self.root.joinpath(*rel.parts)
+            joined = safe_join(self.root, rel)
         except ValueError as exc:
             raise OutputError(f"{rel}: {exc}") from None
+        if len(self._checked_dirs) < 100_000:
+            self._checked_dirs.add(parent)
+        return joined
 
     def write(self, rel: PurePosixPath | str, data: str | bytes) -> Path:
         """Write one file atomically and record it in the manifest."""

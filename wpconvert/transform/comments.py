@@ -15,7 +15,8 @@ from .wpautop import wpautop
 
 # Characters that are markup in HTML or Markdown; a comment without them (and without a
 # line that Markdown would read as a list, heading or rule) is plain text.
-_SPECIAL = re.compile(r"[<>&*_`\[\]\\#|~]|^\s*(?:[-+=]|\d+[.)])", re.M)
+# A "&" followed by a space is just an ampersand; one that may start an entity is not plain.
+_SPECIAL = re.compile(r"[<>*_`\[\]\\#|~]|&(?=[#A-Za-z0-9])|^\s*(?:[-+=]|\d+[.)])", re.M)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
