@@ -298,7 +298,7 @@ def _list_codes() -> None:
         click.echo(f"{code}  {severity:7}  {title}")
 
 
-@main.command()
+@main.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("exports", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
               help="text: FILE:LINE: severity CODE: message; json: one document; github: Actions annotations.")

@@ -131,7 +131,10 @@ def _opener(names: str) -> re.Pattern[str]:
     return re.compile(r"\[(\[?)(" + names + ")", re.ASCII)
 
 
-def _scan(text: str, opener: re.Pattern[str], replace: Callable[[_Tag], str]) -> str:
+def _scan(
+    text: str, opener: re.Pattern[str], replace: Callable[[_Tag], str],
+    accept: Callable[[str, str], bool] | None = None,
+) -> str:
     """Replace each shortcode that ``opener`` starts, as ``preg_replace_callback(get_shortcode_regex())`` would.
 
     WordPress's regex finds the end of an enclosing shortcode by scanning ahead for ``[/name]``, so every
@@ -149,6 +152,9 @@ def _scan(text: str, opener: re.Pattern[str], replace: Callable[[_Tag], str]) ->
         if bracket < 0:  # No "]" left: no later shortcode can be complete either.
             break
         atts, end, content = text[m.end() : bracket], bracket + 1, None
+        if accept is not None and not accept(name, atts):
+            m = opener.search(text, start + 1)
+            continue
         if atts.endswith("/"):
             atts = atts[:-1]
         else:
@@ -251,7 +257,12 @@ class ShortcodeRegistry:
         if self._opener is None:
             known = _alternation(self._handlers)
             self._opener = _opener(f"(?:{known})(?![\\w-])|{_UNKNOWN_NAME}" if known else _UNKNOWN_NAME)
-        return _scan(text, self._opener, lambda tag: self._one(tag, ctx))
+        return _scan(text, self._opener, lambda tag: self._one(tag, ctx), self._accept)
+
+    def _accept(self, name: str, atts: str) -> bool:
+        # An unknown name is only taken for a shortcode when it looks like one: WordPress does
+        # not parse unregistered tags at all, so "[[x=[a]" must leave "[a]" to its handler.
+        return name in self._handlers or "[" not in atts
 
     def _one(self, tag: _Tag, ctx: TransformContext) -> str:
         handler = self._handlers.get(tag.name)
