@@ -55,21 +55,44 @@ def link_key(url: str) -> str:
     return path
 
 
-class SiteIndex:
+class TempDatabase:
+    """A SQLite file in the temporary folder, for one run's tables; gone at :meth:`close`.
+
+    Worker processes (``--jobs``) open the same file: :meth:`reopen` after a fork.
+    """
+
+    def __init__(self, name: str, schema: str) -> None:
+        fd, self._file = tempfile.mkstemp(prefix=f"wpconvert-{name}-", suffix=".sqlite")
+        os.close(fd)
+        self.db = sqlite3.connect(self._file)
+        # A scratch file: no journal, no fsync.
+        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + schema)
+
+    def reopen(self) -> None:
+        """A fresh connection to the same file (in a forked worker process)."""
+        self.db = sqlite3.connect(self._file)
+
+    def close(self) -> None:
+        """Drop the temporary file."""
+        self.db.close()
+        try:
+            os.unlink(self._file)
+        except OSError:
+            pass
+
+
+class SiteIndex(TempDatabase):
     """Items by position, id and old permalink, kept in a temporary SQLite file."""
 
     def __init__(self, site_hosts: set[str]) -> None:
-        fd, self._file = tempfile.mkstemp(prefix="wpconvert-index-", suffix=".sqlite")
-        os.close(fd)
-        self.db = sqlite3.connect(self._file)
-        self.db.executescript(
+        super().__init__(
+            "index",
             """
-            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
             CREATE TABLE items (seq INTEGER PRIMARY KEY, id INTEGER, post_type TEXT,
                 status TEXT, slug TEXT, title TEXT, date TEXT, parent INTEGER, link TEXT,
                 attachment_url TEXT, path TEXT, url TEXT, link_key TEXT, alt TEXT,
                 caption TEXT, publish INTEGER, menu_order INTEGER);
-            """
+            """,
         )
         self.site_hosts = {h.lower().removeprefix("www.") for h in site_hosts if h}
         self._rows: list[tuple[object, ...]] = []
@@ -117,18 +140,6 @@ class SiteIndex:
     def set_location(self, seq: int, path: str, url: str) -> None:
         """Record where the ``seq``-th item is written and served."""
         self.db.execute("UPDATE items SET path = ?, url = ? WHERE seq = ?", (path, url, seq))
-
-    def reopen(self) -> None:
-        """A fresh connection to the same file (in a forked worker process)."""
-        self.db = sqlite3.connect(self._file)
-
-    def close(self) -> None:
-        """Drop the temporary file."""
-        self.db.close()
-        try:
-            os.unlink(self._file)
-        except OSError:
-            pass
 
     # -- lookups ----------------------------------------------------------------------------
     def _one(self, where: str, args: tuple[object, ...]) -> Entry | None:

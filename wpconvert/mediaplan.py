@@ -7,13 +7,11 @@ ids) into an on-disk SQLite table, so memory stays flat for any size of export.
 
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
-import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from .index import TempDatabase
 from .media import FetchOptions, HostPolicy, MediaResult, candidates, find_media_urls, hosts_for_export
 from .model import Item, Site
 from .options import Options
@@ -27,38 +25,23 @@ _BLOCK_IDS = re.compile(r'"ids":\[([\d,]+)\]|wp-image-(\d+)|"id":(\d+)')
 MediaProgress = Callable[[int, int, int], None]
 
 
-class MediaPlan:
+class MediaPlan(TempDatabase):
     """Collects, fetches and maps the media of one run."""
 
     def __init__(self, site: Site, options: Options, report: Report) -> None:
         self.site = site
         self.options = options
         self.report = report
-        fd, self._file = tempfile.mkstemp(prefix="wpconvert-media-", suffix=".sqlite")
-        os.close(fd)
-        self.db = sqlite3.connect(self._file)
-        self.db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+        super().__init__(
+            "media",
             "CREATE TABLE urls (url TEXT PRIMARY KEY, seq INTEGER);"
             "CREATE TABLE wanted_ids (id INTEGER PRIMARY KEY);"
             "CREATE TABLE attachments (id INTEGER PRIMARY KEY, url TEXT, parent INTEGER);"
             "CREATE TABLE wanted_parents (id INTEGER PRIMARY KEY);"
             "CREATE TABLE hosts (host TEXT PRIMARY KEY);"
-            "CREATE TABLE local (url TEXT PRIMARY KEY, path TEXT);"
+            "CREATE TABLE local (url TEXT PRIMARY KEY, path TEXT);",
         )
         self._n = 0
-
-    def reopen(self) -> None:
-        """A fresh connection to the same file (in a forked worker process)."""
-        self.db = sqlite3.connect(self._file)
-
-    def close(self) -> None:
-        """Drop the temporary table file."""
-        self.db.close()
-        try:
-            os.unlink(self._file)
-        except OSError:
-            pass
 
     # -- first pass -------------------------------------------------------------------------
     def observe(self, item: Item, published: bool) -> None:
