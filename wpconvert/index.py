@@ -48,7 +48,10 @@ def link_key(url: str) -> str:
     ``https://example.org/2024/05/hello/`` and ``http://www.example.org/2024/05/hello``
     give the same key; so do percent-encoded and decoded non-ASCII slugs.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[::1/x": not a URL anything can link to
+        return ""
     path = unquote(parts.path or "/")
     if not path.endswith("/"):
         path += "/"
@@ -133,9 +136,20 @@ class SiteIndex(TempDatabase):
         )
 
     def to_publish(self) -> Iterator[Entry]:
-        """Every item that gets a page, in export order (before locations are set)."""
-        for row in self.db.execute(f"SELECT {_COLUMNS} FROM items WHERE publish = 1 ORDER BY seq"):
-            yield Entry(*row)
+        """Every item that gets a page, in export order (before locations are set).
+
+        Read in pages of rows, so that the caller may update rows (set_location) as it goes
+        and memory holds one page, not the whole export."""
+        last = -1
+        while True:
+            rows = self.db.execute(
+                f"SELECT {_COLUMNS} FROM items WHERE publish = 1 AND seq > ? ORDER BY seq LIMIT 1000", (last,)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield Entry(*row)
+            last = rows[-1][0]
 
     def set_location(self, seq: int, path: str, url: str) -> None:
         """Record where the ``seq``-th item is written and served."""
@@ -182,13 +196,19 @@ class SiteIndex(TempDatabase):
 
     def is_site_url(self, url: str) -> bool:
         """True when ``url`` points at the exported site (either scheme, with or without www)."""
-        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+        try:
+            host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+        except ValueError:
+            return False
         return host in self.site_hosts
 
     def resolve(self, url: str) -> Entry | None:
         """The item an internal link points to: ``?p=``, ``?page_id=``,
         ``?attachment_id=`` or an old pretty permalink."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
         if parts.query:
             q = parse_qs(parts.query)
             for key in ("p", "page_id", "attachment_id", "preview_id"):

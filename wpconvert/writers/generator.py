@@ -341,7 +341,10 @@ class GeneratorWriter(SiteWriter):
         from its root, and links that point at nothing of it go back to the old site."""
         site = self.ctx.site
         for url in (site.link, site.base_blog_url, site.base_site_url):
-            parts = urlsplit(url.strip())
+            try:
+                parts = urlsplit(url.strip())
+            except ValueError:  # a malformed address names no host
+                continue
             if parts.scheme in ("http", "https") and parts.hostname:
                 return f"{parts.scheme}://{parts.netloc}"
         return ""

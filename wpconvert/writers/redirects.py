@@ -46,7 +46,10 @@ def old_path(link: str) -> str | None:
     characters, segments longer than a file name may be)."""
     if not link:
         return None
-    parts = urlsplit(link.strip())
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:  # "http://[::1/x": no path anyone can request
+        return None
     if parts.query or not parts.path:
         return None
     try:

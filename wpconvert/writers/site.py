@@ -145,7 +145,7 @@ class SiteWriter(Writer):
     def plan(self, index: SiteIndex) -> None:
         """Give every published item its unique path (called after the first pass)."""
         tree = self.ctx.tree
-        for entry in list(index.to_publish()):
+        for entry in index.to_publish():
             desired = self.desired_path(entry, index)
             if self.ctx.options.layout == "folder":
                 folder = tree.allocator.allocate_dir(desired.parent)
