@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 import wpconvert
-from conftest import FIXTURES
 
 
 @pytest.mark.parametrize("fmt", ["json", "markdown", "hugo", "jekyll"])
