@@ -234,8 +234,16 @@ def test_unusable_output_path(tmp_path: Path, fmt: str, output: str) -> None:
 
 
 def test_unwritable_report_path(tmp_path: Path) -> None:
-    result = cli("convert", STATUSES, "-o", "a.json", "-q", "--report", "nodir/r.json", cwd=tmp_path)
-    assert_one_line_error(result, "nodir/r.json")
+    (tmp_path / "afile").write_text("not a folder", "utf-8")
+    result = cli("convert", STATUSES, "-o", "a.json", "-q", "--report", "afile/r.json", cwd=tmp_path)
+    assert_one_line_error(result, "afile/r.json")
+
+
+def test_report_folder_is_created(tmp_path: Path) -> None:
+    # Like -o, --report creates the folders it names (the README's first command relies on it).
+    result = cli("convert", STATUSES, "-o", "a.json", "-q", "--report", "new/dir/r.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "new/dir/r.json").read_text("utf-8"))["totals"]["written"] >= 1
 
 
 def test_info_errors_are_one_line(tmp_path: Path) -> None:

@@ -159,8 +159,11 @@ def convert(exports: tuple[str, ...], fmt: str | None, output: str | None, confi
             raise UsageError("no export given (name one or more WXR files, or `inputs:` in --config)")
         if output is None:
             output = "export.json" if fmt == "json" else "export.jsonl" if fmt == "jsonl" else "wpconvert-out"
-        if report_path and not Path(report_path).resolve().parent.is_dir():
-            raise UsageError(f"--report {report_path}: its folder does not exist")
+        if report_path:
+            try:
+                Path(report_path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"--report {report_path}: cannot create its folder: {exc.strerror}") from None
         progress = _Progress(quiet, "converting")
         report = _convert(inputs, str(fmt), output, options=opts, progress=progress)
         progress.done()
