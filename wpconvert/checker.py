@@ -215,17 +215,20 @@ class _Checker:
         if "/wp-content/uploads/" in content or ".files.wordpress.com/" in content:
             self._media(seq, content)
 
+    def _absolute(self, url: str) -> str | None:
+        """``url`` made absolute: protocol-relative gets https, root-relative the site's
+        host (None when the export names no host)."""
+        if url.startswith("//"):
+            return "https:" + url
+        if url.startswith("/"):
+            return f"https://{min(self.site_hosts)}{url}" if self.site_hosts else None
+        return url
+
     def _media(self, seq: int, content: str) -> None:
         seen: set[str] = set()
         for m in _UPLOAD_URL.finditer(content):
-            url = html.unescape(m.group()).rstrip(".,;:!?")
-            if url.startswith("//"):
-                url = "https:" + url
-            elif url.startswith("/"):
-                if not self.site_hosts:
-                    continue
-                url = f"https://{min(self.site_hosts)}{url}"
-            if url in seen:
+            url = self._absolute(html.unescape(m.group()).rstrip(".,;:!?"))
+            if url is None or url in seen:
                 continue
             seen.add(url)
             rel = uploads_relative(url)
@@ -237,14 +240,8 @@ class _Checker:
     def _links(self, seq: int, content: str) -> None:
         seen: set[str] = set()
         for m in _HREF.finditer(content):
-            raw = html.unescape((m.group(1) if m.group(1) is not None else m.group(2)).strip())
-            if raw.startswith("//"):
-                raw = "https:" + raw
-            elif raw.startswith("/"):
-                if not self.site_hosts:
-                    continue
-                raw = f"https://{min(self.site_hosts)}{raw}"
-            if not raw.startswith(("http://", "https://")) or not self.index.is_site_url(raw):
+            raw = self._absolute(html.unescape((m.group(1) if m.group(1) is not None else m.group(2)).strip()))
+            if raw is None or not raw.startswith(("http://", "https://")) or not self.index.is_site_url(raw):
                 continue
             url = raw.partition("#")[0]
             if url in seen or not _is_post_link(url):
