@@ -250,12 +250,52 @@ def test_info_errors_are_one_line(tmp_path: Path) -> None:
     assert_one_line_error(cli("info", "nothere.xml", cwd=tmp_path), "nothere.xml")
 
 
-def test_click_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
-    # Click's own parameter checks print its usage block; the exit code is still 2.
-    result = cli("convert", STATUSES, "--layout", "bogus", cwd=tmp_path)
-    assert result.returncode == 2
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (("convert", CLASSIC, "--layout", "bogus"),
+         ("convert: --layout: 'bogus' is not one of 'file', 'folder'", "convert --help)")),
+        (("convert", CLASSIC, "--no-such-option"), ("convert: ", "no such option", "'--no-such-option'")),
+        (("convert", CLASSIC, "--formt", "json"), ("'--formt'", "'--format'")),
+        (("convert", CLASSIC, "-j", "abc"), ("convert: -j/--jobs: 'abc' is not a valid integer",)),
+        (("convert", CLASSIC, "--media-jobs", "1.5"), ("--media-jobs: '1.5'",)),
+        (("convert", CLASSIC, "--layout"), ("convert: ", "'--layout' requires an argument")),
+        (("info",), ("info: missing argument", "EXPORTS", "info --help)")),
+        (("info", CLASSIC, "--strikt"), ("info: ", "'--strikt'")),
+        (("check", CLASSIC, "--format", "xml"), ("check: --format: 'xml' is not one of", "check --help)")),
+        (("check", CLASSIC, "--fail-on", "never"), ("check: --fail-on: 'never'",)),
+        (("formats", "extra"), ("formats: ", "unexpected extra argument", "extra")),
+        (("nosuch",), ("no such command 'nosuch'", "--help)")),
+        (("--bogus",), ("no such option", "'--bogus'")),
+    ],
+    ids=["choice", "unknown-option", "option-typo", "not-an-int", "media-jobs-float", "missing-value",
+         "missing-argument", "info-unknown-option", "check-choice", "check-fail-on", "formats-extra",
+         "unknown-command", "top-level-option"],
+)
+def test_click_usage_errors_are_one_line(tmp_path: Path, args: tuple[str | Path, ...],
+                                         needles: tuple[str, ...]) -> None:
+    """Click's own checks (bad values, unknown options, missing arguments) give one line and
+    exit 2 too, never Click's usage block."""
+    line = assert_one_line_error(cli(*args, cwd=tmp_path), *needles)
+    assert "Usage:" not in line and "Try " not in line
+    assert not list(tmp_path.iterdir())  # nothing was converted
+
+
+def test_click_usage_errors_in_process() -> None:
+    # The same through main() called in-process (as the entry point script does).
+    result = CliRunner().invoke(main, ["convert", str(CLASSIC), "--layout", "bogus"], prog_name="wpconvert")
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        "wpconvert: error: convert: --layout: 'bogus' is not one of 'file', 'folder' "
+        "(see wpconvert convert --help)"
+    ]
+
+
+def test_bare_command_still_shows_help(tmp_path: Path) -> None:
+    result = cli(cwd=tmp_path)
     assert "Traceback" not in result.stderr
-    assert "Error: Invalid value for '--layout'" in result.stderr
+    shown = result.stdout + result.stderr
+    assert shown.startswith("Usage: ") and "convert" in shown and "check" in shown
 
 
 # -- --help on every command ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -52,9 +53,9 @@ def run_to_end(export: Path, fmt: str, out: Path, tmp: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_and_kill(export: Path, fmt: str, out: Path, tmp: Path, after: float) -> tuple[int | None, str]:
+def run_and_kill(export: Path, fmt: str, out: Path, tmp: Path, after: float) -> tuple[int | None, str, int]:
     """Start a conversion and SIGKILL its process group ``after`` seconds later; return its
-    exit code and stderr when it finished before that (None when it was killed)."""
+    exit code and stderr when it finished before that (None when it was killed), and its pid."""
     err = tmp / "stderr.txt"
     with open(err, "wb") as fh:
         proc = subprocess.Popen(_command(export, fmt, out), env=_env(tmp), stdin=subprocess.DEVNULL,
@@ -68,7 +69,18 @@ def run_and_kill(export: Path, fmt: str, out: Path, tmp: Path, after: float) -> 
             code = None
     text = err.read_text("utf-8", "replace")
     err.unlink()
-    return code, text
+    return code, text, proc.pid
+
+
+def temp_databases(tmp: Path) -> dict[str, int]:
+    """The run's temporary SQLite files in TMPDIR ``tmp`` (wpconvert-NAME-PID-RANDOM.sqlite),
+    each with the pid of the process that made it."""
+    found: dict[str, int] = {}
+    for p in tmp.iterdir():
+        m = re.fullmatch(r"wpconvert-[a-z]+-(\d+)-\w+\.sqlite.*", p.name)
+        if m:
+            found[p.name] = int(m.group(1))
+    return found
 
 
 def _is_temporary(name: str) -> bool:
@@ -112,11 +124,15 @@ def test_killed_runs_rerun_to_the_same_tree(tmp_path: Path, export: Path, fmt: s
     out = work / ref_out.name
     rng = random.Random(f"{SEED}:{fmt}")
     kills = 0
+    killed_pids: set[int] = set()
+    left_by_killed: set[str] = set()
     for fraction in FRACTIONS:
         after = duration * fraction * rng.uniform(0.8, 1.2)
-        code, stderr = run_and_kill(export, fmt, out, scratch, after)
+        code, stderr, pid = run_and_kill(export, fmt, out, scratch, after)
         if code is None:
             kills += 1
+            killed_pids.add(pid)
+            left_by_killed |= {name for name, owner in temp_databases(scratch).items() if owner == pid}
         else:
             assert code == 0, f"the run after a killed one failed (exit {code}): {stderr}"
         # Whatever the moment, no file in place is partial: each equals the reference's.
@@ -132,6 +148,13 @@ def test_killed_runs_rerun_to_the_same_tree(tmp_path: Path, export: Path, fmt: s
     assert kills >= 3, f"only {kills} runs were killed: the export converts too fast to test this"
 
     run_to_end(export, fmt, out, scratch)
+    # A killed run cannot delete its temporary databases; the next run deletes them (their
+    # owner is gone), and a run that ends deletes its own: none is left in TMPDIR.
+    stale = temp_databases(scratch)
+    assert not [n for n, owner in stale.items() if owner in killed_pids], f"stale temporary databases: {stale}"
+    assert stale == {}, f"temporary databases left in TMPDIR: {stale}"
+    if writers.get(fmt).needs_index:
+        assert left_by_killed, "no killed run had made its temporary database: the kills miss it"
     final = tree(work)
     leftovers = sorted(p for p in final if _is_temporary(Path(p).name))
     assert leftovers == [], f"temporary files left after the rerun: {leftovers[:5]}"

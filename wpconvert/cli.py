@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,86 @@ def _fail(exc: BaseException) -> None:
     sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Click 8.2+: a bare ``wpconvert`` raises this to show the help text (8.1 shows it and exits).
+_NO_ARGS_IS_HELP: tuple[type[Exception], ...] = tuple(
+    t for t in [getattr(click.exceptions, "NoArgsIsHelpError", None)] if t is not None)
+
+
+def _param_names(exc: click.BadParameter) -> str:
+    """``--layout``, ``-j/--jobs`` or ``EXPORTS``: the parameter a bad value was given to."""
+    if exc.param_hint is not None:
+        hint = exc.param_hint
+        return hint if isinstance(hint, str) else "/".join(hint)
+    if exc.param is not None:
+        return "/".join(exc.param.opts) if exc.param.opts else exc.param.human_readable_name
+    return ""
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """One line for a usage error Click found: ``CMD: --opt: what is wrong (see CMD --help)``."""
+    ctx = exc.ctx
+    names = _param_names(exc) if isinstance(exc, click.BadParameter) else ""
+    if names and not isinstance(exc, click.MissingParameter):
+        message = f"{names}: {exc.message}"
+    else:
+        message = exc.format_message()
+    message = " ".join(message.split()).rstrip(".")
+    message = message.replace(". Did you mean", "; did you mean").replace(". (Did you mean", " (did you mean")
+    if message[:2].istitle():  # "No such option" -> "no such option"; "URL" stays
+        message = message[0].lower() + message[1:]
+    if ctx is None:
+        return f"wpconvert: error: {message}"
+    where = f"{ctx.info_name}: " if ctx.parent is not None else ""
+    return f"wpconvert: error: {where}{message} (see {ctx.command_path} --help)"
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:  # the parser's own ("--layout requires an argument")
+            exc.ctx = exc.ctx or ctx  # name the command they concern
+            raise
+
+
+class _Main(click.Group):
+    """The ``wpconvert`` group: Click's own usage errors (an unknown option, a value a
+    parameter does not take, a missing argument) are one line on stderr and exit 2, like
+    every other error; ``--help`` is unchanged."""
+
+    command_class = _Command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.ctx = exc.ctx or ctx
+            raise
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            if isinstance(exc, _NO_ARGS_IS_HELP):  # a bare `wpconvert`: the help text
+                exc.show()
+                sys.exit(exc.exit_code)
+            click.echo(_usage_message(exc), err=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            click.echo(f"wpconvert: error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C (or end of input) while Click was parsing
+            click.echo("wpconvert: interrupted", err=True)
+            sys.exit(130)
+        # What standalone mode does: a command that returns has succeeded; --help and
+        # --version return their exit code.
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="wpconvert")
 def main() -> None:
     """Convert WordPress exports (WXR) to Markdown, JSON, Hugo and Jekyll sites."""
