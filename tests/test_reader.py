@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wpconvert
+import wpconvert.build as build_module
 import wpconvert.reader as reader_module
 from wpconvert.errors import InputError
 from wpconvert.model import Comment, Item, ItemTerm, Meta
@@ -584,14 +585,14 @@ def test_elements_are_freed_while_streaming(tmp_path: Path, monkeypatch: pytest.
     n = 3000
     path = _big_export(tmp_path, n)
     seen: list[tuple[int, int, int]] = []
-    real_build = reader_module.build_item
+    real_build = build_module.build_item
 
     def spy(el: Any, source: Any, note: Any) -> Item:
         before = list(el.itersiblings(preceding=True))
         seen.append((len(before), sum(len(b) for b in before), len(el.getparent())))
         return real_build(el, source, note)
 
-    monkeypatch.setattr(reader_module, "build_item", spy)
+    monkeypatch.setattr(build_module, "build_item", spy)
     assert sum(1 for _ in read(path).items()) == n
     assert seen[0][0] < 10  # the header elements, before the first item
     assert all(kept <= 1 for kept, _, _ in seen[1:])

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import wpconvert
+import wpconvert.build as build_module
 import wpconvert.reader as reader_module
 from wpconvert.errors import InputError
 from wpconvert.reader import read
@@ -255,7 +256,7 @@ def test_many_distinct_element_names_bounded(tmp_path: Path) -> None:
     (item,) = list(read(path).items())
     assert item.id == 1
     assert time.perf_counter() - start < 10
-    assert len(reader_module._tag_cache) <= reader_module._TAG_CACHE_MAX
+    assert len(build_module._tag_cache) <= build_module._TAG_CACHE_MAX
 
 
 def test_unclosed_tag_does_not_take_quadratic_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

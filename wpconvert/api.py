@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from .mediaplan import MediaPlan
 from .model import Item
 from .options import Options, from_mapping
 from .output import OutputTree
+from .pipeline import prepared
 from .reader import Export, read
 from .report import Report
 
@@ -161,7 +163,11 @@ def convert(
         if index is not None:
             index.flush()
             writer.plan(index)  # type: ignore[attr-defined]
-        writer.write(_selected(export, writer, opts, report, progress))
+        if writer.parallel:
+            skip = partial(_reason, writer=type(writer), options=opts)
+            writer.write_prepared(prepared(export, writer, opts, skip, progress))
+        else:
+            writer.write(_selected(export, writer, opts, report, progress))
         writer.close()
     except OSError as exc:  # the reader turns its own OSErrors into InputError
         raise OutputError(f"{exc.filename or out_path}: cannot write: {exc.strerror or exc}") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .model import Author, Comment, Item, Site
+from .model import Author, Comment, Item, Meta, Site
 from .options import Options
 
 # Statuses written as drafts (draft: true), not as published pages.
@@ -44,24 +44,36 @@ def comment_visible(comment: Comment, options: Options) -> bool:
 _PERSONAL_COMMENT_META = ("akismet_as_submitted", "akismet_user", "_wp_trash_meta", "jetpack_")
 
 
-def _scrub(c: Comment) -> Comment:
-    """A comment without its author's e-mail address and IP, wherever they are stored."""
+def _scrubbed_meta(c: Comment) -> tuple[Meta, ...]:
+    """The comment's meta without rows that hold its author's e-mail address or IP."""
+    if not c.meta:
+        return c.meta
     secrets = [s for s in (c.author_email.strip(), c.author_ip.strip()) if s]
-    meta = tuple(
+    return tuple(
         m for m in c.meta
         if not m.key.startswith(_PERSONAL_COMMENT_META) and not any(s in m.value for s in secrets)
     )
-    return dataclasses.replace(c, author_email="", author_ip="", meta=meta)
+
+
+# _filter_comments() builds comments positionally: fail at import if the fields move.
+assert tuple(f.name for f in dataclasses.fields(Comment)) == (
+    "id", "author", "author_email", "author_url", "author_ip", "date", "date_gmt", "content",
+    "approved", "type", "parent", "user_id", "meta", "replies"), "Comment fields changed"
 
 
 def _filter_comments(comments: tuple[Comment, ...], options: Options) -> tuple[Comment, ...]:
     out: list[Comment] = []
+    scrub = not options.keep_personal_data
     for c in comments:
-        replies = _filter_comments(c.replies, options)
+        replies = _filter_comments(c.replies, options) if c.replies else c.replies
         if comment_visible(c, options):
-            if not options.keep_personal_data:
-                c = _scrub(c)
-            out.append(dataclasses.replace(c, replies=replies))
+            if scrub and (c.author_email or c.author_ip or c.meta):
+                # Built directly: dataclasses.replace() was a tenth of a JSON conversion.
+                c = Comment(c.id, c.author, "", c.author_url, "", c.date, c.date_gmt, c.content,
+                            c.approved, c.type, c.parent, c.user_id, _scrubbed_meta(c), replies)
+            elif replies is not c.replies:
+                c = dataclasses.replace(c, replies=replies)
+            out.append(c)
         else:
             # A visible reply to a hidden comment moves up to the hidden one's place.
             out.extend(replies)

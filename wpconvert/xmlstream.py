@@ -45,10 +45,12 @@ class FileReader:
         self.report.repair(kind, self.name, line, detail)
 
     def events(self, header_only: bool) -> Iterator[tuple[str, Any]]:
-        """Yield ("header", element) for channel children and ("item", element) for items.
+        """Yield ("item", element) for items, and ("header", element) for channel children.
 
-        The consumer must be done with an element when it asks for the next one: it is
-        freed then. With ``header_only`` it stops at the first item.
+        With ``header_only``: the channel children before the first item, and stop there.
+        Otherwise: the items, and the channel children named like definitions (authors,
+        terms) that come after the first item, which the reader reports. The consumer must
+        be done with an element when it asks for the next one: it is freed then.
         """
         handed = [0, 0]  # items and header elements handed out by the fast path
         try:
@@ -71,9 +73,9 @@ class FileReader:
         except _HeaderDone:
             return
 
-    def _parser(self) -> Any:
+    def _parser(self, tag: Any = None) -> Any:
         return etree.XMLPullParser(
-            events=("end",), resolve_entities=False, no_network=True, load_dtd=False,
+            events=("end",), tag=tag, resolve_entities=False, no_network=True, load_dtd=False,
             huge_tree=True, remove_comments=True, remove_pis=True,
         )
 
@@ -85,8 +87,13 @@ class FileReader:
         return data
 
     def _fast_events(self, header_only: bool) -> Iterator[tuple[str, Any]]:
-        """Raw bytes straight into lxml; :class:`_Restart` at the first sign of trouble."""
-        parser = self._parser()
+        """Raw bytes straight into lxml; :class:`_Restart` at the first sign of trouble.
+
+        The item pass asks lxml (in C) for the end of items and of definitions only: an
+        event for every element of every item was most of the cost of reading.
+        """
+        parser = self._parser(None if header_only else _ITEM_PASS_TAGS)
+        seen_item = [False]
         first = True
         with self.source.open() as stream:
             while True:
@@ -106,7 +113,7 @@ class FileReader:
                         parser.close()
                 except etree.XMLSyntaxError:
                     raise _Restart from None
-                yield from _dispatch(parser, header_only)
+                yield from _dispatch(parser, header_only, seen_item=seen_item)
                 if not chunk:
                     return
 
@@ -116,6 +123,7 @@ class FileReader:
         self.lines_dropped = lambda: repairer.lines_dropped
         parser = self._parser()
         last: list[Any] = [None]
+        seen_item = [False]
         with self.source.open() as stream:
             while True:
                 chunk = self._read(stream)
@@ -154,7 +162,7 @@ class FileReader:
                             # left to the item pass, which reports it after the items and
                             # repairs before it. The events parsed before it are still read.
                             error = self._error(exc, repairer)
-                    yield from _dispatch(parser, header_only, last)
+                    yield from _dispatch(parser, header_only, seen_item, last)
                     if error is not None:
                         raise error
                 if not chunk:
@@ -191,9 +199,25 @@ class _HeaderDone(Exception):
     """Raised inside :func:`_dispatch` when a header-only read reaches the first item."""
 
 
-def _dispatch(parser: Any, header_only: bool, last: list[Any] | None = None) -> Iterator[tuple[str, Any]]:
+# The item pass needs items, and the definitions (authors, terms) a broken export puts after
+# the first item, to report them (WPC103). "{*}" is any namespace or none.
+_LATE_NAMES = ("author", "wp_author", "category", "tag", "term")
+_ITEM_PASS_TAGS = ["item", *(f"{{*}}{n}" for n in _LATE_NAMES)]
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _dispatch(
+    parser: Any, header_only: bool, seen_item: list[bool], last: list[Any] | None = None,
+) -> Iterator[tuple[str, Any]]:
     """Hand out the elements that ended: items, and children of the channel.
 
+    The header pass (``header_only``) gets every channel child before the first item;
+    the item pass gets items, and only those channel children named like definitions
+    that end after the first item, whichever parser fed the events (with or without a
+    tag filter), so that a restart through the repairer skips exactly what was handed.
     Elements are freed once the consumer comes back for the next one: an item and
     everything before it in the channel. ``last`` (when given) keeps the element that
     ended last, which truncation repair needs.
@@ -205,6 +229,7 @@ def _dispatch(parser: Any, header_only: bool, last: list[Any] | None = None) -> 
         if parent is None:
             continue
         if el.tag == "item":
+            seen_item[0] = True
             yield "item", el
             if header_only:
                 raise _HeaderDone
@@ -212,11 +237,33 @@ def _dispatch(parser: Any, header_only: bool, last: list[Any] | None = None) -> 
             while el.getprevious() is not None:
                 del parent[0]
         elif parent.tag == "channel":
-            yield "header", el
-            if not header_only:
-                el.clear(keep_tail=True)
+            if header_only:
+                yield "header", el
+                continue
+            if seen_item[0] and _local(el.tag) in _LATE_NAMES:
+                yield "header", el
+            el.clear(keep_tail=True)
         elif parent.tag == "item" and header_only:
             raise _HeaderDone  # the first item has begun: the header is complete
+
+
+def serialize(el: Any) -> bytes:
+    """An element as XML bytes (with the namespace declarations it uses), to build elsewhere."""
+    data: bytes = etree.tostring(el)
+    return data
+
+
+# Our own serialization of an element the reader accepted: well-formed but for a prefix a
+# repaired export never declared, which recover keeps as written (as the reader did).
+_ITEM_PARSER = etree.XMLParser(
+    recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+    remove_comments=True, remove_pis=True,
+)
+
+
+def parse_item(data: bytes) -> Any:
+    """The element :func:`serialize` gave ``data`` for."""
+    return etree.fromstring(data, _ITEM_PARSER)
 
 
 def parse_html(html: str) -> Any:

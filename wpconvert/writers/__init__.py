@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import UsageError
 from ..mediaplan import MediaPlan
@@ -26,6 +26,9 @@ from ..model import Item, Site
 from ..options import Options
 from ..output import OutputTree
 from ..report import Report
+
+if TYPE_CHECKING:
+    from ..pipeline import Outcome
 
 GROUP = "wpconvert.writers"
 
@@ -74,9 +77,30 @@ class Writer(ABC):
         # Set by convert() when media are downloaded: URL → local file lookups.
         self.media: MediaPlan | None = None
 
+    # True when the writer implements prepare() and write_prepared(): then conversion
+    # builds and prepares items in worker processes (-j), and write() is not called.
+    parallel: ClassVar[bool] = False
+
     @abstractmethod
     def write(self, items: Iterable[Item]) -> None:
         """Write every item of ``items`` (already filtered by the publishing policy)."""
+
+    def prepare(self, item: Item) -> Any:
+        """For :attr:`parallel` writers: turn one item into what :meth:`write_prepared`
+        writes (file contents, say). Runs in a worker process with ``-j``, so it must
+        only read the writer's state, and return something picklable; ``ctx.seq`` is set."""
+        raise NotImplementedError
+
+    def write_prepared(self, outcomes: Iterable[Outcome]) -> None:
+        """For :attr:`parallel` writers: write what :meth:`prepare` returned for each item
+        (``outcome.payload``), in export order, in the main process."""
+        raise NotImplementedError
+
+    def forked(self) -> None:
+        """Called in a worker process before its first :meth:`prepare`: reopen what must not
+        be shared with the parent (database connections)."""
+        if self.media is not None:
+            self.media.reopen()
 
     def close(self) -> None:  # noqa: B027 - optional hook, deliberately empty
         """Called once after :meth:`write`: finish files, indexes, site skeletons."""

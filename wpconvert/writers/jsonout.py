@@ -13,11 +13,14 @@ import os
 from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..model import Author, Comment, Item, Meta, Site, Term
 from ..phpserial import is_serialized
 from . import Writer
+
+if TYPE_CHECKING:
+    from ..pipeline import Outcome
 
 FORMAT_VERSION = 1
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
@@ -123,22 +126,48 @@ class JSONWriter(Writer):
     description = "one lossless JSON document: site, authors, terms, items with meta and threaded comments"
     single_file = True
     wants_all_items = True
+    parallel = True
 
     def write(self, items: Iterable[Item]) -> None:
+        def outcomes() -> Iterable[tuple[Any, int, str]]:
+            for item in items:
+                yield item, self.ctx.seq, self.prepare(item)
+        self._write(outcomes())
+
+    def write_prepared(self, outcomes: Iterable[Outcome]) -> None:
+        self._write((o.ref, o.seq, o.payload) for o in outcomes)
+
+    def prepare(self, item: Item) -> str:
+        """The item's JSON text (in a worker process with ``-j``)."""
+        return _dumps(item_dict(item, self.media_for(item)))
+
+    def head(self) -> str:
+        """What comes before the items."""
+        site = self.ctx.site
+        return (
+            '{"wpconvert":' + _dumps({"format": FORMAT_VERSION})
+            + ',\n"site":' + _dumps(site_dict(site))
+            + ',\n"authors":' + _dumps([author_dict(a) for a in site.authors])
+            + ',\n"terms":' + _dumps([term_dict(t) for t in site.terms])
+            + ',\n"items":['
+        )
+
+    # The document: items separated by ",\n" between the head and the closing brackets.
+    separator, first_separator, tail = ",\n", "\n", "\n]}\n"
+
+    def _write(self, texts: Iterable[tuple[Any, int, str]]) -> None:
         ctx = self.ctx
         out = _StreamingFile(ctx.output)
         fh = out.fh
-        fh.write('{"wpconvert":' + _dumps({"format": FORMAT_VERSION}))
-        fh.write(',\n"site":' + _dumps(site_dict(ctx.site)))
-        fh.write(',\n"authors":' + _dumps([author_dict(a) for a in ctx.site.authors]))
-        fh.write(',\n"terms":' + _dumps([term_dict(t) for t in ctx.site.terms]))
-        fh.write(',\n"items":[')
-        sep = "\n"
-        for item in items:
-            fh.write(sep + _dumps(item_dict(item, self.media_for(item))))
-            sep = ",\n"
-            ctx.report.written(item, ctx.output.name, ctx.seq)
-        fh.write("\n]}\n")
+        fh.write(self.head())
+        sep = self.first_separator
+        name = ctx.output.name
+        for ref, seq, text in texts:
+            fh.write(sep)
+            fh.write(text)
+            sep = self.separator
+            ctx.report.written(ref, name, seq)
+        fh.write(self.tail)
         out.commit()
 
     def media_for(self, item: Item) -> dict[str, str] | None:
@@ -148,25 +177,38 @@ class JSONWriter(Writer):
         return self.media.for_item(item) or None
 
 
+# Line and paragraph separators are valid raw in JSON, but readers that split lines with
+# Python's str.splitlines() (or JavaScript before ES2019) break records at them.
+_LINE_BREAKERS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 class JSONLinesWriter(JSONWriter):
     """``--format jsonl``: a site record on the first line, then one item per line."""
 
     name = "jsonl"
     description = "JSON Lines: a site record, then one line per item"
+    separator = first_separator = ""
+    tail = ""
 
-    def write(self, items: Iterable[Item]) -> None:
+    def head(self) -> str:
+        """The site record, on the first line."""
         ctx = self.ctx
-        out = _StreamingFile(ctx.output)
-        fh = out.fh
         head = {
             "record": "site", "wpconvert": {"format": FORMAT_VERSION}, "site": site_dict(ctx.site),
             "authors": [author_dict(a) for a in ctx.site.authors],
             "terms": [term_dict(t) for t in ctx.site.terms],
         }
-        fh.write(_dumps(head) + "\n")
-        for item in items:
-            record = {"record": "item"}
-            record.update(item_dict(item, self.media_for(item)))
-            fh.write(_dumps(record) + "\n")
-            ctx.report.written(item, ctx.output.name, ctx.seq)
-        out.commit()
+        return _line(_dumps(head))
+
+    def prepare(self, item: Item) -> str:
+        """The item's record, one line."""
+        record = {"record": "item"}
+        record.update(item_dict(item, self.media_for(item)))
+        return _line(_dumps(record))
+
+
+def _line(text: str) -> str:
+    """A JSON text as one line of JSON Lines."""
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = text.translate(_LINE_BREAKERS)
+    return text + "\n"

@@ -9,25 +9,26 @@ the front matter says (:meth:`front_matter`) and what else the site needs (:meth
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import policy
 from ..frontmatter import dump, front_matter
 from ..index import Entry, SiteIndex
 from ..links import LinkRewriter
 from ..model import Comment, Item
-from ..parallel import default_jobs, ordered_map
 from ..paths import safe_segment, slugify
 from ..report import Report
 from ..transform.comments import comment_markdown
 from ..transform.content import Rendered, render
 from ..transform.context import TransformContext
 from . import Writer
+
+if TYPE_CHECKING:
+    from ..pipeline import Outcome
 
 # Taxonomies with a front matter key of their own; any other becomes a key named after it.
 _BUILTIN_TAXONOMIES = {"category": "categories", "post_tag": "tags"}
@@ -50,7 +51,6 @@ def iso_date(local: str | None, gmt: str | None) -> dt.datetime | None:
 class Built:
     """One item's files, made by :meth:`SiteWriter.build`, and what building it reported."""
 
-    item: Item
     seq: int
     path: str
     files: list[tuple[str, str | bytes]]
@@ -69,7 +69,6 @@ class SiteWriter(Writer):
         super().__init__(*args, **kwargs)
         self.index: SiteIndex | None = None
         self.links: LinkRewriter | None = None
-        self._pid = os.getpid()
         self._problems_seen: set[tuple[str, str]] = set()
 
     # -- planning (first pass) ------------------------------------------------------------
@@ -158,39 +157,43 @@ class SiteWriter(Writer):
         self.links = LinkRewriter(index, self.ctx.report, self._media_lookup if self.media else None)
 
     # -- writing (second pass) ------------------------------------------------------------
-    def write(self, items: Iterable[Item]) -> None:
-        """Build every item's files (in worker processes with ``--jobs``) and write them
-        in export order."""
-        assert self.index is not None, "plan() runs before write()"
-        jobs = self.ctx.options.jobs or default_jobs()
-        work = ((self.ctx.seq, item) for item in items)
-        for built in ordered_map(self._build_one, work, jobs):
-            self.commit(built)
+    parallel = True
 
-    def _build_one(self, job: tuple[int, Item]) -> Built:
-        """Build one item with a report of its own (runs in a worker with ``--jobs``)."""
-        seq, item = job
+    def write(self, items: Iterable[Item]) -> None:
+        """Build and write every item of ``items``, in this process."""
+        for item in items:
+            self.commit(self.prepare(item), item)
+
+    def write_prepared(self, outcomes: Iterable[Outcome]) -> None:
+        """Write what :meth:`prepare` built for each item, in export order."""
+        for o in outcomes:
+            self.commit(o.payload, o.ref)
+
+    def forked(self) -> None:
+        """In a worker: SQLite connections must not cross a fork."""
+        super().forked()
+        assert self.index is not None
+        self.index.reopen()
+
+    def prepare(self, item: Item) -> Built:
+        """Build one item's files, with a report of its own (in a worker with ``--jobs``)."""
         assert self.index is not None and self.links is not None
-        if self._pid != os.getpid():
-            # A forked worker: SQLite connections must not cross a fork.
-            self._pid = os.getpid()
-            self.index.reopen()
-            if self.media is not None:
-                self.media.reopen()
+        seq = self.ctx.seq
         report = Report()
         main_report, self.ctx.report = self.ctx.report, report
         self.links.report = report
         try:
             entry = self.index.at(seq)
             if entry is None or not entry.path:
-                return Built(item, seq, "", [], report)
-            return Built(item, seq, entry.path, self.build(item, entry), report)
+                return Built(seq, "", [], report)
+            return Built(seq, entry.path, self.build(item, entry), report)
         finally:
             self.ctx.report = main_report
             self.links.report = main_report
 
-    def commit(self, built: Built) -> None:
-        """Write what :meth:`build` made and merge its report (in the main process)."""
+    def commit(self, built: Built, ref: Any) -> None:
+        """Write what :meth:`build` made and merge its report (in the main process);
+        ``ref`` is the item (or what the report keeps of it)."""
         report = self.ctx.report
         for p in built.report.problems:
             key = (p.code, p.message)
@@ -203,7 +206,7 @@ class SiteWriter(Writer):
             return
         for rel, data in built.files:
             self.ctx.tree.write(rel, data)
-        report.written(built.item, built.path, built.seq)
+        report.written(ref, built.path, built.seq)
 
     def render_item(self, item: Item, entry: Entry) -> tuple[Rendered, TransformContext]:
         """The item's content as Markdown, with its links and media rewritten."""
