@@ -339,3 +339,24 @@ def test_corpus_has_the_files_these_tests_name() -> None:
         pytest.skip("shared corpus not present")
     missing = [rel for rel in CORPUS_FILES if not (CORPUS / rel).is_file()]
     assert missing == []
+
+
+def test_jsonl_lines_survive_splitlines(tmp_path: Path) -> None:
+    # U+2028, U+2029 and NEL are valid raw in JSON, but str.splitlines() breaks lines at
+    # them: JSON Lines writes them escaped, and the text reads back exactly.
+    odd = "one\u2028two\u2029three\x85four"
+    src = (FIXTURES / "classic.xml").read_text("utf-8")
+    first_title = src.index("<title>", src.index("<item>")) + len("<title>")
+    end = src.index("</title>", first_title)
+    export = tmp_path / "odd.xml"
+    export.write_text(src[:first_title] + odd + src[end:], "utf-8")
+    out = tmp_path / "odd.jsonl"
+    wpconvert.convert(export, "jsonl", out)
+    text = out.read_text("utf-8")
+    assert not any(ch in text for ch in "\u2028\u2029\x85")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert len(records) == text.count("\n")
+    assert records[1]["title"] == odd
+    for fmt in ("json", "jsonl"):
+        jobs = [convert(export, fmt, tmp_path / f"j{j}.{fmt}", jobs=j) for j in (1, 2)]
+        assert jobs[0] == jobs[1]
