@@ -360,3 +360,18 @@ def test_jsonl_lines_survive_splitlines(tmp_path: Path) -> None:
     for fmt in ("json", "jsonl"):
         jobs = [convert(export, fmt, tmp_path / f"j{j}.{fmt}", jobs=j) for j in (1, 2)]
         assert jobs[0] == jobs[1]
+
+
+def test_php_infinity_and_nan_become_strings(tmp_path: Path) -> None:
+    # PHP serializes INF and NAN; JSON cannot hold them: they are written as strings.
+    src = (FIXTURES / "classic.xml").read_text("utf-8")
+    meta = ("<wp:postmeta><wp:meta_key>odd</wp:meta_key>"
+            "<wp:meta_value><![CDATA[a:2:{i:0;d:INF;s:1:\"n\";d:NAN;}]]></wp:meta_value></wp:postmeta>")
+    at = src.index("</item>")
+    export = tmp_path / "odd.xml"
+    export.write_text(src[:at] + meta + src[at:], "utf-8")
+    for fmt in ("json", "jsonl"):
+        records = convert(export, fmt, tmp_path / f"odd.{fmt}")
+        items = records[0]["items"] if fmt == "json" else records[1:]
+        rows = [m for it in items for m in it["meta"] if m["key"] == "odd"]
+        assert rows == [{"key": "odd", "value": 'a:2:{i:0;d:INF;s:1:"n";d:NAN;}', "decoded": {"0": "inf", "n": "nan"}}]

@@ -23,7 +23,16 @@ if TYPE_CHECKING:
     from ..pipeline import Outcome
 
 FORMAT_VERSION = 1
-_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON text. A PHP-serialized INF or NAN (which JSON cannot hold) is written
+    as a string: rare, so the data is made plain only when the encoder refuses it."""
+    try:
+        return _encode(value)
+    except ValueError:
+        return _encode(_plain(value))
 
 
 def _plain(value: Any) -> Any:
@@ -38,47 +47,52 @@ def _plain(value: Any) -> Any:
 
 
 def meta_dict(m: Meta) -> dict[str, Any]:
-    """A meta row; ``decoded`` is added when the value is PHP-serialized."""
+    """A meta row; ``decoded`` is added when the value is PHP-serialized (as decoded:
+    encode it with :func:`_dumps`)."""
     out: dict[str, Any] = {"key": m.key, "value": m.value}
     if is_serialized(m.value):
         decoded = m.decoded()
         if decoded != m.value:
-            out["decoded"] = _plain(decoded)
+            out["decoded"] = decoded
     return out
-
-
-_COMMENT_FIELDS = tuple(f.name for f in fields(Comment))
-_ITEM_FIELDS = tuple(f.name for f in fields(Item) if f.name != "source")
 
 
 def comment_dict(c: Comment) -> dict[str, Any]:
-    """A comment with its replies nested."""
-    out: dict[str, Any] = {}
-    for name in _COMMENT_FIELDS:
-        v = getattr(c, name)
-        if name == "meta":
-            v = [meta_dict(m) for m in v]
-        elif name == "replies":
-            v = [comment_dict(r) for r in v]
-        out[name] = v
-    return out
+    """A comment with its replies nested (the model's fields, in its order)."""
+    return {
+        "id": c.id, "author": c.author, "author_email": c.author_email, "author_url": c.author_url,
+        "author_ip": c.author_ip, "date": c.date, "date_gmt": c.date_gmt, "content": c.content,
+        "approved": c.approved, "type": c.type, "parent": c.parent, "user_id": c.user_id,
+        "meta": [meta_dict(m) for m in c.meta] if c.meta else [],
+        "replies": [comment_dict(r) for r in c.replies] if c.replies else [],
+    }
 
 
 def item_dict(item: Item, media: dict[str, str] | None = None) -> dict[str, Any]:
-    """An item as JSON-ready data; ``media`` maps original URLs to local paths."""
-    out: dict[str, Any] = {}
-    for name in _ITEM_FIELDS:
-        v = getattr(item, name)
-        if name == "terms":
-            v = [{"taxonomy": t.taxonomy, "slug": t.slug, "name": t.name} for t in v]
-        elif name == "meta":
-            v = [meta_dict(m) for m in v]
-        elif name == "comments":
-            v = [comment_dict(c) for c in v]
-        out[name] = v
+    """An item as JSON-ready data (the model's fields, in its order, but ``source``);
+    ``media`` maps original URLs to local paths."""
+    out: dict[str, Any] = {
+        "id": item.id, "post_type": item.post_type, "title": item.title, "link": item.link,
+        "guid": item.guid, "pub_date": item.pub_date, "creator": item.creator,
+        "content": item.content, "excerpt": item.excerpt, "date": item.date,
+        "date_gmt": item.date_gmt, "modified": item.modified, "modified_gmt": item.modified_gmt,
+        "comment_status": item.comment_status, "ping_status": item.ping_status,
+        "post_name": item.post_name, "slug": item.slug, "status": item.status,
+        "parent": item.parent, "menu_order": item.menu_order, "password": item.password,
+        "sticky": item.sticky, "attachment_url": item.attachment_url,
+        "terms": [{"taxonomy": t.taxonomy, "slug": t.slug, "name": t.name} for t in item.terms],
+        "meta": [meta_dict(m) for m in item.meta],
+        "comments": [comment_dict(c) for c in item.comments],
+    }
     if media:
         out["media"] = [{"url": u, "path": p} for u, p in sorted(media.items())]
     return out
+
+
+# item_dict() and comment_dict() spell the fields out (a loop over fields() with getattr
+# was a tenth of a JSON conversion): fail at import if the model changes under them.
+assert list(item_dict(Item(None))) == [f.name for f in fields(Item) if f.name != "source"], "Item changed"
+assert list(comment_dict(Comment(0))) == [f.name for f in fields(Comment)], "Comment changed"
 
 
 def term_dict(t: Term) -> dict[str, Any]:
