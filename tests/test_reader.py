@@ -587,10 +587,10 @@ def test_elements_are_freed_while_streaming(tmp_path: Path, monkeypatch: pytest.
     seen: list[tuple[int, int, int]] = []
     real_build = build_module.build_item
 
-    def spy(el: Any, source: Any, note: Any) -> Item:
+    def spy(el: Any, source: Any, note: Any, comments: bool = True) -> Item:
         before = list(el.itersiblings(preceding=True))
         seen.append((len(before), sum(len(b) for b in before), len(el.getparent())))
-        return real_build(el, source, note)
+        return real_build(el, source, note, comments)
 
     monkeypatch.setattr(build_module, "build_item", spy)
     assert sum(1 for _ in read(path).items()) == n
@@ -814,3 +814,16 @@ def test_builder_escapes_cdata_terminator() -> None:
     assert cdata("a]]>b") == "<![CDATA[a]]]]><![CDATA[>b]]>"
     assert re.fullmatch(r"[^<>&]*", esc("a<b>&c\r").replace("&lt;", "").replace("&gt;", "").replace(
         "&amp;", "").replace("&#13;", ""))
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "markdown", "hugo"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_conversion_reports_comment_problems_once(tmp_path: Path, fmt: str, jobs: int) -> None:
+    # Site writers plan without comments and build items in workers; JSON builds them in
+    # workers only: either way an orphan comment is reported once, at its item's line.
+    text = wxr(item_xml(1, "a RAW b", comments=comment_xml(5, 4)), item_xml(2, "c"))
+    path = write(tmp_path, text.replace("RAW", "&"))
+    out = tmp_path / ("out.json" if fmt.startswith("json") else "out")
+    report = wpconvert.convert(path, fmt, out, jobs=jobs)
+    assert [(p.code, p.line) for p in report.problems] == [("WPC101", line_of(text, "<item>"))]
+    assert [r.kind for r in report.repairs] == ["raw-ampersand"]

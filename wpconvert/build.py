@@ -269,12 +269,13 @@ def thread_comments(raws: list[_RawComment], note: Any) -> tuple[Comment, ...]:
     return tuple(built[root] for root in top)
 
 
-def build_item(el: Any, source: Source | None, note: Any) -> Item:
-    """Build an :class:`Item` from a complete ``<item>`` element."""
+def build_item(el: Any, source: Source | None, note: Any, comments: bool = True) -> Item:
+    """Build an :class:`Item` from a complete ``<item>`` element (without its comments
+    when ``comments`` is False: for passes that do not use them)."""
     f: dict[str, str] = {}
     terms: list[ItemTerm] = []
     meta: list[Meta] = []
-    comments: list[_RawComment] = []
+    raw_comments: list[_RawComment] = []
     # The hot loop of the reader: one pass over the children, names from the cache.
     cache = _tag_cache
     for c in el:
@@ -283,7 +284,8 @@ def build_item(el: Any, source: Source | None, note: Any) -> Item:
         if k == "wp:postmeta":
             meta.append(_meta(c))
         elif k == "wp:comment":
-            comments.append(_comment(c))
+            if comments:
+                raw_comments.append(_comment(c))
         elif k == "category":
             t = c.text
             terms.append(ItemTerm(c.get("domain", ""), c.get("nicename", ""), t if t is not None else ""))
@@ -322,7 +324,7 @@ def build_item(el: Any, source: Source | None, note: Any) -> Item:
         attachment_url=f.get("wp:attachment_url", "").strip(),
         terms=tuple(terms),
         meta=tuple(meta),
-        comments=thread_comments(comments, note) if comments else (),
+        comments=thread_comments(raw_comments, note) if raw_comments else (),
         source=source,
     )
 

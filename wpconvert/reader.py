@@ -26,7 +26,7 @@ from . import inputs as _inputs
 from .build import MAX_REPLY_DEPTH, InputEnd, Notes, RawItem, _author, _key, _term, _text, build_raw, thread_comments
 from .errors import InputError
 from .model import Author, Item, Site, Source, Term
-from .report import Report
+from .report import Problem, Report
 from .xmlstream import FileReader, qname, serialize
 
 CHUNK = 1 << 20
@@ -56,6 +56,8 @@ class Export:
         self.strict = strict
         self._reported: set[int] = set()  # inputs whose repairs and problems are reported
         self._pending: dict[int, Report] = {}  # what raw_items() found, until end_input()
+        self._notes: dict[int, list[Problem]] = {}  # comment problems raw_items() items had
+        self._notes_reported: set[int] = set()  # inputs whose comment problems are reported
         self.site = self._read_header()
 
     def _read_header(self) -> Site:
@@ -98,12 +100,14 @@ class Export:
             files=tuple(s.name for s in self.sources),
         )
 
-    def items(self) -> Iterator[Item]:
-        """Stream every item of every input, in order, building each as it ends.
+    def items(self, comments: bool = True) -> Iterator[Item]:
+        """Stream every item of every input, in order, building each as it ends (without
+        comments when ``comments`` is False).
 
         Each input's repairs and problems go to the report once, however often the items
         are read (site writers read them twice): a pass collects them aside and hands them
-        over when it has read the input to its end, or failed on it.
+        over when it has read the input to its end, or failed on it. Problems with comments
+        are reported by the first pass that builds them.
         """
         count = 0
         for k, src in enumerate(self.sources):
@@ -122,7 +126,7 @@ class Export:
                 for kind, el in reader.events(header_only=False):
                     line = at[0] = (el.sourceline or 0) + reader.lines_dropped()
                     if kind == "item":
-                        item = build.build_item(el, Source(src.name, line), note)
+                        item = build.build_item(el, Source(src.name, line), note, comments)
                         seen_item = True
                         count += 1
                         reader.items_read = count
@@ -133,6 +137,8 @@ class Export:
                 self._hand_over(k, found)
                 raise
             self._hand_over(k, found)
+            if comments:
+                self._notes_reported.add(k)
 
     def raw_items(self, serialized: bool = True) -> Iterator[RawItem | InputEnd]:
         """Stream every item unbuilt (see :class:`RawItem`), each input closed by an
@@ -147,7 +153,7 @@ class Export:
         for k, src in enumerate(self.sources):
             found = Report()
             self._pending[k] = found
-            report = k not in self._reported
+            report = k not in self._notes_reported
             reader = FileReader(src, found, self.strict)
             reader.items_read = count
             seen_item = False
@@ -170,18 +176,24 @@ class Export:
 
     def add_notes(self, raw: RawItem, notes: Notes) -> None:
         """Report what :func:`build_raw` noted while building ``raw``."""
-        found = self._pending.get(raw.input)
-        if found is None or not raw.report:
+        if not raw.report or raw.input not in self._pending:
             return
         for kind, cid in notes:
             code, message = _COMMENT_PROBLEMS[kind]
-            found.problem(code, "warning", f"comment {cid}: {message}", raw.file, raw.line)
+            self._notes.setdefault(raw.input, []).append(
+                Problem(code, "warning", f"comment {cid}: {message}", raw.file, raw.line))
 
     def end_input(self, end: InputEnd) -> None:
-        """Hand what the pass found in an input over to the report (see :meth:`raw_items`)."""
-        found = self._pending.pop(end.input, None)
+        """Hand what the pass found in an input over to the report (see :meth:`raw_items`):
+        what parsing found (once), then the problems with comments (once)."""
+        k = end.input
+        found = self._pending.pop(k, None)
         if found is not None:
-            self._hand_over(end.input, found)
+            self._hand_over(k, found)
+        notes = self._notes.pop(k, [])
+        if k not in self._notes_reported:
+            self._notes_reported.add(k)
+            self.report.problems.extend(notes)
 
     def _hand_over(self, k: int, found: Report) -> None:
         """Put what a pass over input ``k`` found into the report, the first time only."""
@@ -191,8 +203,7 @@ class Export:
         for r in found.repairs:
             self.report.repair(r.kind, r.file, r.line, r.detail)
         self.report.repairs_not_listed.update(found.repairs_not_listed)
-        # In document order: raw_items() notes building problems after later parse ones.
-        self.report.problems.extend(sorted(found.problems, key=lambda p: p.line))
+        self.report.problems.extend(found.problems)
 
     def __iter__(self) -> Iterator[Item]:
         return self.items()
