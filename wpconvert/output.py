@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError
@@ -103,6 +104,22 @@ class OutputTree:
     def claim(self, rel: str) -> None:
         """Claim ``rel``'s top-level folder before something else writes into it."""
         self._claim(PurePosixPath(rel).as_posix())
+
+    def claim_all(self, rels: Iterable[str]) -> None:
+        """Claim the top-level names of many paths, saving the manifest once."""
+        new = {PurePosixPath(r).parts[0] for r in rels if r} - self._claimed
+        if new:
+            self._claimed |= new
+            self._save_manifest(sorted(set(self.written)))
+
+    def write_unrecorded(self, rel: str, data: str | bytes) -> bool:
+        r"""Write one file under a claimed top-level name without recording it (a worker
+        process does this; the main process :meth:`record`\ s it). False, and nothing
+        written, when the name is not claimed yet: only the main process may claim."""
+        if PurePosixPath(rel).parts[0] not in self._claimed:
+            return False
+        atomic_write(self.path(rel), data)
+        return True
 
     def finish(self) -> None:
         """Write the manifest (sorted, so identical runs give identical folders)."""

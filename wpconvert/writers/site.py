@@ -53,7 +53,8 @@ class Built:
 
     seq: int
     path: str
-    files: list[tuple[str, str | bytes]]
+    # Relative path and content; the content is None once the file is written.
+    files: list[tuple[str, str | bytes | None]]
     report: Report = field(default_factory=Report)
 
 
@@ -70,6 +71,8 @@ class SiteWriter(Writer):
         self.index: SiteIndex | None = None
         self.links: LinkRewriter | None = None
         self._problems_seen: set[tuple[str, str]] = set()
+        # Set while write_prepared() runs: prepare() writes the files itself.
+        self._write_in_prepare = False
 
     # -- planning (first pass) ------------------------------------------------------------
     def observe(self, item: Item, seq: int, publish: bool) -> None:
@@ -165,9 +168,16 @@ class SiteWriter(Writer):
             self.commit(self.prepare(item), item)
 
     def write_prepared(self, outcomes: Iterable[Outcome]) -> None:
-        """Write what :meth:`prepare` built for each item, in export order."""
-        for o in outcomes:
-            self.commit(o.payload, o.ref)
+        """Record what :meth:`prepare` built (and wrote) for each item, in export order."""
+        assert self.index is not None
+        # Workers write pages themselves: claim every planned folder first, in the manifest.
+        self.ctx.tree.claim_all(e.path for e in self.index.written())
+        self._write_in_prepare = True
+        try:
+            for o in outcomes:
+                self.commit(o.payload, o.ref)
+        finally:
+            self._write_in_prepare = False
 
     def forked(self) -> None:
         """In a worker: SQLite connections must not cross a fork."""
@@ -186,7 +196,14 @@ class SiteWriter(Writer):
             entry = self.index.at(seq)
             if entry is None or not entry.path:
                 return Built(seq, "", [], report)
-            return Built(seq, entry.path, self.build(item, entry), report)
+            files: list[tuple[str, str | bytes | None]] = list(self.build(item, entry))
+            if self._write_in_prepare:
+                # Written here (in parallel, with -j) rather than sent to the main process;
+                # None marks a file written.
+                tree = self.ctx.tree
+                files = [(rel, None if data is None or tree.write_unrecorded(rel, data) else data)
+                         for rel, data in files]
+            return Built(seq, entry.path, files, report)
         finally:
             self.ctx.report = main_report
             self.links.report = main_report
@@ -204,8 +221,12 @@ class SiteWriter(Writer):
         report.media.extend(built.report.media)
         if not built.path:
             return
+        tree = self.ctx.tree
         for rel, data in built.files:
-            self.ctx.tree.write(rel, data)
+            if data is None:
+                tree.record(rel)
+            else:
+                tree.write(rel, data)
         report.written(ref, built.path, built.seq)
 
     def render_item(self, item: Item, entry: Entry) -> tuple[Rendered, TransformContext]:
