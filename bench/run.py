@@ -118,7 +118,7 @@ def run(items: int, seed: int, only: set[str], jobs: list[int]) -> list[Result]:
         for fmt in ("json", "markdown", "hugo"):
             if fmt not in only:
                 continue
-            for j in jobs if fmt != "json" else [1]:
+            for j in jobs:
                 out = work / f"{fmt}-{j}" / ("export.json" if fmt == "json" else "")
                 argv = [*cli, "convert", str(export), "-f", fmt, "-o", str(out), "-q", "-j", str(j)]
                 results.append(measure(f"{fmt} -j {j}", items, argv))
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--items", type=int, action="append", help="export size(s); default 2000 and 20000")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", default="info,json,markdown,hugo", help="which commands (comma-separated)")
-    ap.add_argument("--jobs", default="1,2", help="-j values for markdown and hugo")
+    ap.add_argument("--jobs", default="1,2", help="-j values for json, markdown and hugo")
     args = ap.parse_args(argv)
     sizes = args.items or [2000, 20000]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
