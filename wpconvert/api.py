@@ -19,7 +19,7 @@ from .model import Item
 from .options import Options, from_mapping
 from .output import OutputTree
 from .pipeline import prepared
-from .reader import Export, read
+from .reader import Export, SplitFailed, read
 from .report import Report
 
 Progress = Callable[[int], None]
@@ -144,9 +144,21 @@ def convert(
     """
     opts = from_mapping(overrides, options)
     writer_cls = _writers.get(format)
+    try:
+        return _convert(inputs, writer_cls, Path(output), opts, progress, cut=True)
+    except SplitFailed:
+        # An item past the first that the fast cut could not take (see split.py): convert
+        # again the ordinary way, which repairs or reports it. Files written so far are
+        # written again, identically.
+        return _convert(inputs, writer_cls, Path(output), opts, progress, cut=False)
+
+
+def _convert(
+    inputs: str | Path | Iterable[str | Path], writer_cls: type[_writers.Writer], out_path: Path,
+    opts: Options, progress: Progress | None, cut: bool,
+) -> Report:
     report = Report()
     export = read(inputs, strict=opts.strict, report=report)
-    out_path = Path(output)
     try:
         if writer_cls.single_file:
             _check_single_file(out_path, export, opts.force)
@@ -166,7 +178,7 @@ def convert(
             writer.plan(index)  # type: ignore[attr-defined]
         if writer.parallel:
             skip = partial(_reason, writer=type(writer), options=opts)
-            writer.write_prepared(prepared(export, writer, opts, skip, progress))
+            writer.write_prepared(prepared(export, writer, opts, skip, progress, cut=cut))
         else:
             writer.write(_selected(export, writer, opts, report, progress))
         writer.close()

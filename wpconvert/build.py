@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .model import Author, Comment, Item, ItemTerm, Meta, Source, Term
-from .xmlstream import parse_item
+from .xmlstream import parse_exact, parse_item
 
 # WordPress changed the namespace URI with each WXR version (1.0, 1.1, 1.2) and some
 # exports use https://; match the family, not one URI.
@@ -358,6 +358,9 @@ class RawItem:
     # The serialized element; or, read for this process only, the element itself.
     data: bytes | Any
     report: bool
+    # data is the item as cut from the export (wpconvert.split), inside a root element
+    # that declares its namespaces: it must parse as it is.
+    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +377,9 @@ def build_raw(raw: RawItem) -> tuple[Item, Notes]:
     """Build a :class:`RawItem`: the item, and the comment problems found (for
     :meth:`Export.add_notes`)."""
     notes: Notes = []
-    el = parse_item(raw.data) if isinstance(raw.data, bytes) else raw.data
+    if raw.exact:
+        el = parse_exact(raw.data)
+    else:
+        el = parse_item(raw.data) if isinstance(raw.data, bytes) else raw.data
     item = build_item(el, Source(raw.file, raw.line), lambda kind, cid: notes.append((kind, cid)))
     return item, notes

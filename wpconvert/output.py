@@ -38,7 +38,7 @@ class OutputTree:
                 raise OutputError(f"{root}: exists and is not a folder")
             foreign = [
                 p.name for p in root.iterdir()
-                if p.name != MANIFEST and p.name not in previous and not p.name.endswith(".part")
+                if p.name != MANIFEST and p.name not in previous and not _is_leftover(p.name)
             ]
             if foreign and not force:
                 raise OutputError(
@@ -129,9 +129,14 @@ class OutputTree:
         # Remove leftovers of an interrupted earlier run.
         for dirpath, _dirs, names in os.walk(self.root):
             for name in names:
-                if name.endswith(".part") or (name.startswith(".wpconvert-") and name.endswith(".tmp")) \
-                        or name.startswith(".wpconvert-tmp-"):
+                if _is_leftover(name):
                     try:
                         os.unlink(os.path.join(dirpath, name))
                     except OSError:
                         pass
+
+
+def _is_leftover(name: str) -> bool:
+    """A temporary file of ours that a killed run can leave (atomic writes, downloads)."""
+    return name.endswith(".part") or (name.startswith(".wpconvert-") and name.endswith(".tmp")) \
+        or name.startswith(".wpconvert-tmp-")

@@ -80,9 +80,12 @@ class _Work:
 
 def prepared(
     export: Export, writer: Any, options: Options, skip: SkipReason,
-    progress: Progress | None = None,
+    progress: Progress | None = None, cut: bool = False,
 ) -> Iterator[Outcome]:
     """Every item the policy lets out, prepared by ``writer``, in export order.
+
+    With several jobs and ``cut``, inputs are cut into items without parsing them here
+    (see :meth:`Export.raw_items`; :class:`~wpconvert.split.SplitFailed` may be raised).
 
     Items ``skip`` gives a reason for are recorded as skipped in the report (with every
     item counted as read); problems found while building go to the report in order.
@@ -91,7 +94,8 @@ def prepared(
     jobs = options.jobs or default_jobs()
     work = _Work(writer, options, skip)
     if jobs > 1:
-        outcomes = _flat(ordered_map(work.batch, _batches(export.raw_items(serialized=True)), jobs))
+        raws = export.raw_items(serialized=True, cut=cut)
+        outcomes = _flat(ordered_map(work.batch, _batches(raws), jobs))
     else:
         outcomes = map(work, export.raw_items(serialized=False))
     n = 0

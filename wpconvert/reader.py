@@ -27,12 +27,27 @@ from .build import MAX_REPLY_DEPTH, InputEnd, Notes, RawItem, _author, _key, _te
 from .errors import InputError
 from .model import Author, Item, Site, Source, Term
 from .report import Problem, Report
-from .xmlstream import FileReader, qname, serialize
+from .split import SplitFailed, can_split, split_items
+from .xmlstream import FileReader, namespace_declarations, qname, serialize
 
 CHUNK = 1 << 20
 _VERSION = re.compile(r"^\d+\.\d+$")
 
-__all__ = ["MAX_REPLY_DEPTH", "Export", "InputEnd", "RawItem", "build_raw", "read", "thread_comments"]
+__all__ = ["MAX_REPLY_DEPTH", "Export", "InputEnd", "RawItem", "SplitFailed", "build_raw", "read", "thread_comments"]
+
+
+def _undeclared(tag: Any) -> bool:
+    return isinstance(tag, str) and ":" in tag and not tag.startswith("{")
+
+
+def _head(src: _inputs.Source) -> bytes:
+    """The first bytes of an input (for its XML declaration)."""
+    try:
+        with src.open() as stream:
+            head: bytes = stream.read(4096)
+    except _inputs.READ_ERRORS:
+        return b""
+    return head
 
 
 @dataclass
@@ -58,19 +73,30 @@ class Export:
         self._pending: dict[int, Report] = {}  # what raw_items() found, until end_input()
         self._notes: dict[int, list[Problem]] = {}  # comment problems raw_items() items had
         self._notes_reported: set[int] = set()  # inputs whose comment problems are reported
+        self._wrap: dict[int, bytes] = {}  # inputs raw_items() may cut: the root to parse items in
         self.site = self._read_header()
 
     def _read_header(self) -> Site:
         site: dict[str, str] = {}
         authors: dict[str, Author] = {}
         terms: dict[tuple[str, str], Term] = {}
-        for src in self.sources:
+        for k, src in enumerate(self.sources):
             header = _Header()
             reader = FileReader(src, Report(), self.strict)
+            wrap = b""
+            clean = True
             for kind, el in reader.events(header_only=True):
+                if not wrap and el.getparent() is not None:
+                    wrap = b"<rss" + namespace_declarations(el.getparent()) + b">"
                 if kind != "header":
                     break
+                # libxml2 reads on past a prefix never declared (and lxml complains only at
+                # the end): such a name is kept as written, "atom:link".
+                clean = clean and not any(_undeclared(d.tag) for d in el.iter())
                 _take_header(header, el)
+            if wrap and clean and not reader.repaired and can_split(_head(src)):
+                # lxml read it without a fault up to the first item: it may be cut (split.py).
+                self._wrap[k] = wrap
             version = header.fields.get("wp:wxr_version", "").strip()
             if not _VERSION.match(version):
                 why = "missing" if not version else f"invalid ({version!r})"
@@ -79,8 +105,8 @@ class Export:
                     f"This does not appear to be a WXR file, {why} WXR version number",
                     header.channel_line, 1 if header.channel_line else 0,
                 )
-            for k, v in header.fields.items():
-                site.setdefault(k, v)
+            for name, value in header.fields.items():
+                site.setdefault(name, value)
             for a in header.authors:
                 authors.setdefault(a.login, a)
             for t in header.terms:
@@ -140,10 +166,13 @@ class Export:
             if comments:
                 self._notes_reported.add(k)
 
-    def raw_items(self, serialized: bool = True) -> Iterator[RawItem | InputEnd]:
+    def raw_items(self, serialized: bool = True, cut: bool = False) -> Iterator[RawItem | InputEnd]:
         """Stream every item unbuilt (see :class:`RawItem`), each input closed by an
         :class:`InputEnd`. Without ``serialized`` a raw item holds the parsed element, valid
-        only until the next one is asked for (for building in this process).
+        only until the next one is asked for (for building in this process). With ``cut``,
+        inputs that were clean up to their first item are cut into items without parsing
+        (:mod:`wpconvert.split`): building them raises :class:`SplitFailed` if one is not
+        well-formed, and then the pass must be run again without ``cut``.
 
         The consumer hands problems found while building to :meth:`add_notes` and each
         :class:`InputEnd` to :meth:`end_input`, in this order, so that the report is the same
@@ -154,6 +183,12 @@ class Export:
             found = Report()
             self._pending[k] = found
             report = k not in self._notes_reported
+            if cut and k in self._wrap:
+                for line, data in self._cut(src):
+                    yield RawItem(count, k, src.name, line, self._wrap[k] + data + b"</rss>", report, True)
+                    count += 1
+                yield InputEnd(k)
+                continue
             reader = FileReader(src, found, self.strict)
             reader.items_read = count
             seen_item = False
@@ -173,6 +208,14 @@ class Export:
                 self._hand_over(k, found)
                 raise
             yield InputEnd(k)
+
+    def _cut(self, src: _inputs.Source) -> Iterator[tuple[int, bytes]]:
+        """The items of ``src`` as cut from its bytes (line, bytes)."""
+        try:
+            with src.open() as stream:
+                yield from split_items(stream)
+        except _inputs.READ_ERRORS as exc:
+            raise InputError(src.name, f"cannot read: {exc}") from None
 
     def add_notes(self, raw: RawItem, notes: Notes) -> None:
         """Report what :func:`build_raw` noted while building ``raw``."""

@@ -20,6 +20,7 @@ from . import inputs as _inputs
 from .errors import InputError
 from .repair import Repairer
 from .report import Report
+from .split import SplitFailed
 
 CHUNK = 1 << 20
 # A DOCTYPE can only come before the root element: look for one in the prolog.
@@ -40,6 +41,8 @@ class FileReader:
         self.name = source.name
         self.items_read = 0
         self.lines_dropped: Any = lambda: 0
+        # Set when the input had to be read through the repairer.
+        self.repaired = False
 
     def _sink(self, kind: str, line: int, detail: str) -> None:
         self.report.repair(kind, self.name, line, detail)
@@ -59,7 +62,7 @@ class FileReader:
                 yield kind, el
             return
         except _Restart:
-            pass
+            self.repaired = True
         except _HeaderDone:
             return
         skip = list(handed)
@@ -264,6 +267,29 @@ _ITEM_PARSER = etree.XMLParser(
 def parse_item(data: bytes) -> Any:
     """The element :func:`serialize` gave ``data`` for."""
     return etree.fromstring(data, _ITEM_PARSER)
+
+
+def parse_exact(data: bytes) -> Any:
+    """The first child of the root of ``data``, which must be well-formed; SplitFailed if not."""
+    try:
+        return etree.fromstring(data, _EXACT_PARSER)[0]
+    except (etree.XMLSyntaxError, IndexError) as exc:
+        raise SplitFailed(f"an item does not parse: {exc}") from None
+
+
+_EXACT_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+    remove_comments=True, remove_pis=True,
+)
+
+
+def namespace_declarations(el: Any) -> bytes:
+    """An element's in-scope namespaces as ``xmlns`` attributes (for :func:`parse_exact`)."""
+    out = []
+    for prefix, uri in sorted(el.nsmap.items(), key=lambda p: p[0] or ""):
+        value = uri.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+        out.append(f' xmlns{":" + prefix if prefix else ""}="{value}"')
+    return "".join(out).encode("utf-8")
 
 
 def parse_html(html: str) -> Any:

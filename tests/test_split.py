@@ -1,0 +1,137 @@
+"""Cutting exports into items without parsing them (wpconvert/split.py), for -j N.
+
+The cut must give what lxml gives (every item, its line), step over "<item>" inside CDATA,
+comments and processing instructions, and give up on anything unexpected, in which case
+the conversion runs again the ordinary way: same output, same report as -j 1.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CORPUS, FIXTURES
+from test_reader import cdata, comment_xml, item_xml, write, wxr
+
+import wpconvert
+from wpconvert import split
+from wpconvert.reader import read
+
+TRICKY = (
+    item_xml(1, "one", "text with <item> and </item> and </channel> " + cdata("x"),
+             comments=comment_xml(5, 0, "a <![CDATA[ look-alike ]]> and <!-- not one -->"))
+    + "\t<!-- <item> in a comment between items -->\n\t<?pi <item> ?>\n"
+    + item_xml(2, "two & <three>", "line\r\nbreaks\rand\nmore", excerpt="]]>")
+    + item_xml(3, "three", "")
+)
+
+
+def _lines_by_lxml(path: Path) -> list[int]:
+    return [item.source.line for item in read(path).items() if item.source]
+
+
+def _cut(path: Path) -> list[tuple[int, bytes]]:
+    with open(path, "rb") as fh:
+        return list(split.split_items(fh))
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_cut_finds_every_item_at_its_line(tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(split, "CHUNK", chunk)
+    path = write(tmp_path, wxr(TRICKY))
+    cut = _cut(path)
+    assert [line for line, _ in cut] == _lines_by_lxml(path)
+    assert all(data.startswith(b"<item>") and data.endswith(b"</item>") for _, data in cut)
+    assert b"<item> and </item> and </channel>" in cut[0][1]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _run(path: Path, fmt: str, out: Path, jobs: int) -> tuple[Any, dict[str, Any]]:
+    report = wpconvert.convert(path, fmt, out, jobs=jobs)
+    got = _files(out) if out.is_dir() else {"": out.read_bytes()}
+    summary = {
+        "repairs": [(r.kind, r.line) for r in report.repairs],
+        "problems": [(p.code, p.line) for p in report.problems],
+        "entries": [(e.id, e.action, e.path, e.reason) for e in report.entries],
+    }
+    return got, summary
+
+
+BROKEN_LATER = {
+    # A fault past the first item: the cut gives up and the run starts again.
+    "raw ampersand": item_xml(7, "x RAW y").replace("RAW", "&"),
+    "html entity": item_xml(7, "x").replace("<title>x", "<title>x&nbsp;"),
+    "text between items": "stray text\n" + item_xml(7, "x"),
+    "late definition": "<wp:category><wp:term_id>9</wp:term_id><wp:category_nicename>late</wp:category_nicename>"
+                       "<wp:cat_name>Late</wp:cat_name></wp:category>\n" + item_xml(7, "x"),
+    "undeclared prefix": item_xml(7, "x", extra="<atom:link>u</atom:link>\n"),
+    "control character": item_xml(7, "x\x01y"),
+    "nothing wrong": item_xml(7, "x"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_LATER))
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_cut_or_not_the_output_and_report_are_those_of_one_job(tmp_path: Path, case: str, fmt: str) -> None:
+    path = write(tmp_path, wxr(TRICKY + BROKEN_LATER[case] + item_xml(8, "after")))
+    name = "out.json" if fmt == "json" else "out"
+    one = _run(path, fmt, tmp_path / "j1" / name, 1)
+    two = _run(path, fmt, tmp_path / "j2" / name, 2)
+    assert one == two
+    if case == "nothing wrong":
+        assert len(_cut(path)) == 5
+    elif case != "text between items":  # channel text is not an item: ignored either way
+        assert one[1]["repairs"] or one[1]["problems"], "the broken case must show in the report"
+
+
+def test_truncated_export_is_not_cut(tmp_path: Path) -> None:
+    text = wxr(TRICKY)
+    path = write(tmp_path, text[: text.index("<title>three")])
+    with pytest.raises(split.SplitFailed):
+        _cut(path)
+    one = _run(path, "json", tmp_path / "a" / "out.json", 1)
+    assert one == _run(path, "json", tmp_path / "b" / "out.json", 2)
+    assert ("truncated", one[1]["repairs"][-1][1]) in one[1]["repairs"]
+
+
+@pytest.mark.parametrize("tail", ["</channel>\n<extra/></rss>", "</channel>\n</rss>\ntrailing"])
+def test_anything_after_the_channel_is_not_cut(tail: str) -> None:
+    stream = io.BytesIO(wxr(item_xml(1)).replace("</channel>\n</rss>\n", tail).encode())
+    with pytest.raises(split.SplitFailed):
+        list(split.split_items(stream))
+
+
+def test_only_utf8_is_cut() -> None:
+    assert split.can_split(b'<?xml version="1.0" encoding="UTF-8"?>')
+    assert split.can_split(b"<?xml version='1.0'?><rss>")
+    assert split.can_split(b"<rss>")
+    assert not split.can_split(b'<?xml version="1.0" encoding="ISO-8859-1"?>')
+
+
+def _inputs() -> list[Path]:
+    found = sorted(FIXTURES.glob("*.xml"))
+    if CORPUS.is_dir():
+        found += sorted(p for p in CORPUS.rglob("*.xml") if p.stat().st_size < 5_000_000)
+    return found
+
+
+@pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
+def test_fixtures_and_corpus_convert_the_same_with_two_jobs(tmp_path: Path, path: Path) -> None:
+    # Every export at hand, clean or broken: -j 2 (cut where it can be) = -j 1.
+    try:
+        one = _run(path, "jsonl", tmp_path / "a" / "out.jsonl", 1)
+    except wpconvert.InputError as exc:
+        with pytest.raises(wpconvert.InputError) as again:
+            _run(path, "jsonl", tmp_path / "b" / "out.jsonl", 2)
+        assert str(again.value) == str(exc)
+        return
+    two = _run(path, "jsonl", tmp_path / "b" / "out.jsonl", 2)
+    assert one == two
+    records = [json.loads(line) for line in one[0][""].decode().splitlines()]
+    assert len(records) - 1 == sum(1 for e in one[1]["entries"] if e[1] == "written")
