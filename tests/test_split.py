@@ -73,7 +73,11 @@ BROKEN_LATER = {
     "undeclared prefix": item_xml(7, "x", extra="<atom:link>u</atom:link>\n"),
     "control character": item_xml(7, "x\x01y"),
     "nothing wrong": item_xml(7, "x"),
+    # Not broken, but the quick cut guesses wrong: the item's own parse catches it.
+    "end tag in a comment": item_xml(7, "x", extra="<!-- </item> -->\n"),
+    "end tag with a space": item_xml(7, "x").replace("</item>", "</item >"),
 }
+FINE = ("nothing wrong", "text between items", "end tag in a comment", "end tag with a space")
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN_LATER))
@@ -86,7 +90,7 @@ def test_cut_or_not_the_output_and_report_are_those_of_one_job(tmp_path: Path, c
     assert one == two
     if case == "nothing wrong":
         assert len(_cut(path)) == 5
-    elif case != "text between items":  # channel text is not an item: ignored either way
+    elif case not in FINE:
         assert one[1]["repairs"] or one[1]["problems"], "the broken case must show in the report"
 
 

@@ -22,6 +22,7 @@ CHUNK = 1 << 20
 _TOKEN = re.compile(rb"<!\[CDATA\[|<!--|<\?|<item(?=[\s>/])|</item\s*>|</channel\s*>")
 _SKIP_TO = {b"<![CDATA[": b"]]>", b"<!--": b"-->", b"<?": b"?>"}
 _TAIL = re.compile(rb"\s*</rss\s*>\s*")
+_AFTER_NAME = (b" ", b"\t", b"\r", b"\n", b">")
 # XML's whitespace: what may stand between two items.
 _SPACE = re.compile(rb"[ \t\r\n]*")
 # The encodings this scan can read bytes of: UTF-8 and its subset.
@@ -97,6 +98,26 @@ def split_items(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             line += _lines(buf, counted - base, start)
             counted = base + start
             pos = m.end()
+            # The quick way, item after item, while it holds: an item ends at the first
+            # "</item>" when every CDATA section before it is closed (a wrong guess cannot
+            # pass: each item is parsed on its own, see build_raw).
+            while True:
+                close = buf.find(b"</item>", pos)
+                if close < 0 or buf.count(b"<![CDATA[", start, close) != buf.count(b"]]>", start, close):
+                    break  # the careful scan, token by token (and reading on)
+                pos = close + 7
+                yield line, buf[start:pos]
+                seen_item = True
+                start = -1
+                size = CHUNK
+                nxt = buf.find(b"<", pos)
+                if nxt < 0 or buf[nxt + 1:nxt + 5] != b"item" or buf[nxt + 5:nxt + 6] not in _AFTER_NAME \
+                        or _SPACE.fullmatch(buf, pos, nxt) is None:
+                    break
+                start = nxt
+                line += _lines(buf, counted - base, start)
+                counted = base + start
+                pos = nxt + 5
             continue
         if tok.startswith(b"</item"):
             if start < 0:

@@ -272,9 +272,12 @@ def parse_item(data: bytes) -> Any:
 def parse_exact(data: bytes) -> Any:
     """The first child of the root of ``data``, which must be well-formed; SplitFailed if not."""
     try:
-        return etree.fromstring(data, _EXACT_PARSER)[0]
-    except (etree.XMLSyntaxError, IndexError) as exc:
+        root = etree.fromstring(data, _EXACT_PARSER)
+    except etree.XMLSyntaxError as exc:
         raise SplitFailed(f"an item does not parse: {exc}") from None
+    if len(root) != 1 or root.text or root[0].tail:
+        raise SplitFailed("not one item")
+    return root[0]
 
 
 _EXACT_PARSER = etree.XMLParser(
