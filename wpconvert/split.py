@@ -102,10 +102,10 @@ def split_items(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             # "</item>" when every CDATA section before it is closed (a wrong guess cannot
             # pass: each item is parsed on its own, see build_raw).
             while True:
-                close = buf.find(b"</item>", pos)
-                if close < 0 or buf.count(b"<![CDATA[", start, close) != buf.count(b"]]>", start, close):
+                stop = buf.find(b"</item>", pos)
+                if stop < 0 or buf.count(b"<![CDATA[", start, stop) != buf.count(b"]]>", start, stop):
                     break  # the careful scan, token by token (and reading on)
-                pos = close + 7
+                pos = stop + 7
                 yield line, buf[start:pos]
                 seen_item = True
                 start = -1
