@@ -139,3 +139,21 @@ def test_fixtures_and_corpus_convert_the_same_with_two_jobs(tmp_path: Path, path
     assert one == two
     records = [json.loads(line) for line in one[0][""].decode().splitlines()]
     assert len(records) - 1 == sum(1 for e in one[1]["entries"] if e[1] == "written")
+
+
+def test_compressed_and_zipped_inputs_are_cut_too(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    text = wxr(TRICKY).encode()
+    gz = tmp_path / "export.xml.gz"
+    gz.write_bytes(gzip.compress(text))
+    zipped = tmp_path / "export.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("part-1.xml", text)
+        zf.writestr("part-2.xml", wxr(item_xml(9, "nine")).encode())
+    for path in (gz, zipped):
+        one = _run(path, "json", tmp_path / "a" / path.name / "out.json", 1)
+        two = _run(path, "json", tmp_path / "b" / path.name / "out.json", 2)
+        assert one == two
+        assert sum(1 for e in one[1]["entries"] if e[1] == "written") == (3 if path is gz else 4)
