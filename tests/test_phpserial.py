@@ -6,12 +6,14 @@ import math
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from wpconvert import phpserial
 from wpconvert.phpserial import (
     PHPSerialError,
     as_list,
@@ -302,6 +304,103 @@ def test_repair_backtracks_past_a_plausible_wrong_terminator() -> None:
     # taking it leaves trailing garbage, so the next candidate must be tried.
     text = 's:5:"x";i:1;}y";'
     assert unserialize(text) == 'x";i:1;}y'
+
+
+# -- the fast path and the general parser ------------------------------------------------------
+
+
+def outcome(text: str, **options: Any) -> tuple[str, str]:
+    """What unserialize() gives, as comparable text: the value's repr or the error message."""
+    try:
+        return "value", repr(unserialize(text, **options))
+    except PHPSerialError as exc:
+        return "error", str(exc)
+
+
+def general_outcome(text: str, **options: Any) -> tuple[str, str]:
+    """outcome() with the fast path switched off: the general parser decides everything."""
+    with mock.patch.object(phpserial, "_fast_unserialize", lambda text, depth: phpserial._NOTHING):
+        return outcome(text, **options)
+
+
+@given(json_like)
+def test_fast_path_decodes_plain_arrays_as_the_general_parser(value: Any) -> None:
+    text = php_serialize({"v": value, 0: [value]})
+    fast = phpserial._fast_unserialize(text, phpserial.DEFAULT_MAX_DEPTH)
+    assert fast is not phpserial._NOTHING
+    assert repr(fast) == general_outcome(text)[1]
+    assert outcome(text, strict=True) == general_outcome(text, strict=True)
+
+
+@given(json_like, st.data())
+def test_fast_path_and_general_parser_agree_on_damaged_input(value: Any, data: st.DataObject) -> None:
+    text = php_serialize({"v": value})
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        at = data.draw(st.integers(min_value=0, max_value=len(text)))
+        edit = data.draw(st.sampled_from(["", '";', "}", "9", "é", ":", "\udc80", "a:1:{"]))
+        text = text[:at] + edit + text[at + data.draw(st.integers(min_value=0, max_value=2)) :]
+    for options in ({}, {"strict": True}, {"max_depth": 1}):
+        assert outcome(text, **options) == general_outcome(text, **options)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('a:1:{i:0;s:4:"a";b";}', {0: 'a";b'}),  # '";' inside a string of the right length
+        ('a:1:{i:0;s:4:"a";b}";}', {0: 'a";b}'}),
+        ('a:1:{i:0;s:1:"é";}', {0: "é"}),  # length in characters, not bytes: repaired
+        ('a:1:{s:3:"\udc80";i:1;}', {"\udc80": 1}),  # a lone surrogate is 3 bytes
+        ('a:1:{i:0;s:05:"hello";}', {0: "hello"}),
+        ('a:1:{i:0;O:8:"stdClass":0:{}}', {0: {"__class__": "stdClass"}}),
+        ("a:2:{i:0;a:0:{}i:1;r:2;}", {0: {}, 1: {"__ref__": 2}}),
+        ("a:1:{i:0;d:1.;}", {0: 1.0}),
+        ('s:9:"a:0:{}x";', "a:0:{}x"),  # a lone string: only the general parser
+    ],
+)
+def test_values_the_fast_path_leaves_to_the_general_parser(text: str, expected: Any) -> None:
+    assert unserialize(text) == expected
+    assert outcome(text) == general_outcome(text)
+
+
+def test_fast_path_declines() -> None:
+    for text in [
+        'a:1:{i:0;s:2:"a";}',  # wrong length
+        'a:1:{i:0;s:4:"a";b";}',  # '";' in the content
+        'a:1:{i:0;O:8:"stdClass":0:{}}',
+        "a:1:{d:1;i:1;}",  # a float key
+        "a:1:{a:0:{}i:1;}",  # an array key
+        "a:2:{i:0;i:0;}",  # fewer elements than declared
+        "a:1:{i:0;i:0;i:1;i:1;}",  # more
+        "a:0:{}a:0:{}",  # trailing data
+        "a:1:{i:0;N;} ",
+        "i:5;",  # not an array
+        "a:1:{i:0;d:1e;}",
+    ]:
+        assert phpserial._fast_unserialize(text, 64) is phpserial._NOTHING, text
+    assert phpserial._fast_unserialize("a:1:{i:0;a:0:{}}", 2) == {0: {}}
+    assert phpserial._fast_unserialize("a:1:{i:0;a:0:{}}", 1) is phpserial._NOTHING
+
+
+def test_raised_max_depth_goes_deeper_than_the_default() -> None:
+    text = "a:1:{i:0;" * 100 + "N;" + "}" * 100
+    with pytest.raises(PHPSerialError, match="nesting"):
+        unserialize(text)
+    assert unserialize(text, max_depth=100) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:1:{i:0;" + 's:1:"' * 200_000 + "}",  # strings never closed: one scan, not one each
+        "a:1:{i:0;d:" + "9" * 1_000_000 + "}",  # a float never closed: no backtracking
+        "a:1:{i:0;d:" + "9" * 1_000_000 + ";}",
+        'a:1:{i:0;s:1:"' + '"' * 1_000_000 + "}",
+    ],
+)
+def test_long_hostile_tokens_stay_linear(text: str) -> None:
+    start = time.perf_counter()
+    outcome(text)
+    assert time.perf_counter() - start < 1.0
 
 
 # -- maybe_unserialize / is_serialized ----------------------------------------------------

@@ -77,19 +77,25 @@ _INT_RE = re.compile(rb"[+-]?[0-9]{1,32}")
 _FLOAT_RE = re.compile(rb"-?INF|NAN|[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _UINT_RE = re.compile(rb"[0-9]{1,19}")
 # What may follow a string's closing "; : another value, the end of an array, or nothing.
-_CONTINUATION_RE = re.compile(rb'\}|N;|[bidsaOCErR]:|\Z')
+_CONTINUATION_RE = re.compile(rb"\}|N;|[bidsaOCErR]:|\Z")
 _IS_SERIALIZED_RE = re.compile(
     r"(?:[aOE]:[0-9]+:|[bi]:[0-9+-]|d:[0-9.eE+INFA-]|s:[0-9]+:\")",
     re.DOTALL,
 )
+# A token of a plain value (the general parser's sub-patterns): a string, content up to the
+# first '";' (its length is checked after), an integer, an array's head, '}', a boolean, a float
+# or null. For _fast_unserialize, anything else takes the rest at once (one scan, not one per s:).
+_TOKENS = (
+    r's:([0-9]{1,19}):"([^"]*+(?:"(?!;)[^"]*+)*+)";|i:([+-]?[0-9]{1,32});|a:([0-9]{1,19}):\{'
+    r"|(\}|b:[01];|N;|d:(?>" + _FLOAT_RE.pattern.decode() + r");)"  # (?>…): _FLOAT_RE.match
+)
+_TOKEN_RE = re.compile(_TOKENS.encode(), re.DOTALL)
+_FAST_TOKEN_RE = re.compile(_TOKENS + "|.+", re.DOTALL)
+_NOTHING: Any = object()  # _fast_unserialize: no value (None is one)
 
 
 class PHPSerialError(ValueError):
     """The input is not a (well-formed, acceptably small) PHP serialized value."""
-
-
-class _Retry(Exception):
-    """Internal: a parse failed after a lenient choice that may be revised."""
 
 
 class _Parser:
@@ -106,8 +112,6 @@ class _Parser:
         self.max_depth = max_depth
         self.forced = forced
         self.points: list[int] = []
-
-    # -- helpers -----------------------------------------------------------------------
 
     def error(self, pos: int, message: str) -> PHPSerialError:
         """An error naming the byte offset, with a little context."""
@@ -138,8 +142,6 @@ class _Parser:
             return raw.decode("utf-8", "surrogatepass")
         except UnicodeDecodeError as exc:
             raise self.error(pos, "string is not valid UTF-8") from exc
-
-    # -- values ------------------------------------------------------------------------
 
     def value(self, pos: int, depth: int) -> tuple[Any, int]:
         """Parse one value at ``pos``; return it and the offset after it."""
@@ -260,15 +262,40 @@ class _Parser:
             raise self.error(pos, f"declared {count} elements, more than the input can hold")
 
     def members(self, pos: int, count: int, depth: int, into: dict[Any, Any]) -> int:
-        """Parse ``{key;value;…}`` into ``into``; return the offset after ``}``."""
+        """Parse ``{key;value;…}`` into ``into``; return the offset after ``}``.
+
+        Plain scalars are taken inline as :meth:`value` takes them; others go through it.
+        """
         pos = self.expect(pos, b"{")
-        for _ in range(count):
-            key_pos = pos
-            key, pos = self.value(pos, depth)
-            if not isinstance(key, (int, str)) or isinstance(key, bool):
-                raise self.error(key_pos, "array key must be an integer or a string")
-            val, pos = self.value(pos, depth)
-            into[key] = val
+        data, strict, points, forced = self.data, self.strict, self.points, self.forced
+        match = _TOKEN_RE.match
+        key: Any = None
+        for i in range(2 * count):  # even i: a key, odd i: its value
+            m = match(data, pos)
+            length, raw, int_, _, other = m.groups(b"") if m else (b"",) * 5
+            val: Any = _NOTHING
+            if int_:
+                val = int(int_)
+            elif length and len(raw) == int(length) and (strict or len(points) >= len(forced) or not forced[len(points)]):
+                try:  # as string() does with a length landing on '";' (choice 0 when lenient)
+                    val = raw.decode("utf-8", "surrogatepass")
+                    if not strict:
+                        points.append(1 + 2 * _CANDIDATES_PER_SIDE)
+                except UnicodeDecodeError:
+                    pass  # the length splits a character: string() repairs it
+            elif i & 1 and other and other != b"}":  # null, a boolean or a float
+                val = None if other == b"N;" else other == b"b:1;" if other[0] == 98 else float(other[2:-1])
+            if val is not _NOTHING and m is not None:
+                pos = m.end()
+            else:
+                key_pos = pos
+                val, pos = self.value(pos, depth)
+                if not i & 1 and (not isinstance(val, (int, str)) or isinstance(val, bool)):
+                    raise self.error(key_pos, "array key must be an integer or a string")
+            if i & 1:
+                into[key] = val
+            else:
+                key = val
         return self.expect(pos, b"}")
 
     def array(self, pos: int, depth: int) -> tuple[dict[Any, Any], int]:
@@ -323,6 +350,61 @@ class _Parser:
         return {"__class__": cls, "__enum__": case}, self.expect(end, b";")
 
 
+def _fast_unserialize(text: str, max_depth: int) -> Any:
+    """``text`` decoded in one sweep when it is a plain array, else ``_NOTHING``.
+
+    Plain: arrays (int or str keys, exact counts, no deeper than ``max_depth``) of null,
+    booleans, ints, floats and strings whose declared length is exact in UTF-8 bytes, where
+    the general parser's first attempt succeeds with no lenient choice and the same result.
+    All else (objects, a wrong length, a string holding '";', errors...) is left to it.
+    """
+    if not (text.startswith("a:") and text.endswith("}")):
+        return _NOTHING
+    stack: list[tuple[dict[Any, Any] | None, int, Any]] = []
+    into: dict[Any, Any] | None = None  # the array being filled (None: the top level)
+    left = 0  # pairs still expected in ``into``
+    key = top = _NOTHING
+    val: Any
+    for length, raw, int_, count, other in _FAST_TOKEN_RE.findall(text):
+        if length:
+            size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
+            if size != int(length):
+                return _NOTHING
+            val = raw
+        elif int_:
+            val = int(int_)
+        elif count:
+            if key is _NOTHING and into is not None:  # an array as a key
+                return _NOTHING
+            stack.append((into, left, key))
+            if len(stack) > max_depth:
+                return _NOTHING
+            into, left, key = {}, int(count), _NOTHING
+            continue
+        elif other == "}":
+            if into is None or left or key is not _NOTHING:
+                return _NOTHING
+            val = into
+            into, left, key = stack.pop()
+        elif not other or (key is _NOTHING and into is not None):  # junk, or a scalar key
+            return _NOTHING
+        else:
+            val = None if other == "N;" else other == "b:1;" if other[0] == "b" else float(other[2:-1])
+        if into is None:
+            if top is not _NOTHING:  # trailing data
+                return _NOTHING
+            top = val
+        elif key is _NOTHING:
+            if not left:  # more elements than declared
+                return _NOTHING
+            key = val
+        else:
+            into[key] = val
+            key = _NOTHING
+            left -= 1
+    return top if into is None else _NOTHING
+
+
 def unserialize(
     s: str,
     *,
@@ -337,11 +419,13 @@ def unserialize(
     Raises :class:`PHPSerialError` on malformed input, input over ``max_length`` UTF-8
     bytes, or nesting deeper than ``max_depth``.
     """
-    if len(s) > max_length:  # cheap pre-check: every character is at least one byte
+    # len(s) is a cheap lower bound of the byte length (the byte length itself for ASCII).
+    if len(s) > max_length or (not s.isascii() and len(s.encode("utf-8", "surrogatepass")) > max_length):
         raise PHPSerialError(f"input longer than {max_length} bytes")
+    value = _fast_unserialize(s, min(max_depth, DEFAULT_MAX_DEPTH))  # deeper: as ever (stack)
+    if value is not _NOTHING:
+        return value
     data = s.encode("utf-8", "surrogatepass")
-    if len(data) > max_length:
-        raise PHPSerialError(f"input longer than {max_length} bytes")
     # Bound the repair's total work: fewer retries for big inputs.
     attempts = max(1, min(MAX_ATTEMPTS, _REPAIR_BUDGET // max(1, len(data))))
     forced: list[int] | None = []
