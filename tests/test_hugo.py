@@ -6,6 +6,7 @@ and on the theme unit test data, and check the built HTML with :mod:`sitecheck`.
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from conftest import CORPUS, FIXTURES
 from wpconvert import Report
 from wpconvert.writers.generator import escape_hugo_shortcodes, url_segment
 from wpconvert.writers.hugo import HugoWriter, hugo_urlize
+from wpconvert.writers.plan import UrlSpace
 
 FIXTURE_NAMES = ["classic.xml", "blocks.xml", "german-comments.xml", "statuses.xml", "slugs.xml"]
 THEME = CORPUS / "theme-test-data" / "themeunittestdata.wordpress.xml"
@@ -145,6 +147,57 @@ def test_same_output_with_worker_processes(tmp_path: Path) -> None:
     assert files == sorted(p.relative_to(many).as_posix() for p in many.rglob("*") if p.is_file())
     for rel in files:
         assert (one / rel).read_bytes() == (many / rel).read_bytes(), rel
+
+
+def test_url_space() -> None:
+    """Taken paths are judged case-insensitively; suffixes skip taken ones, also when the
+    search resumes where an earlier one for the same path stopped."""
+    space = UrlSpace(sqlite3.connect(":memory:"), "urls")
+    assert space.take("/posts/") and not space.take("POSTS") and "/Posts/" in space
+    assert space.claim(["a", "Foo"]) == ["a", "Foo"]
+    assert space.claim(["a", "foo"]) == ["a", "foo-2"]
+    assert space.take("a/FOO-3")
+    assert space.claim(["A", "FOO"]) == ["A", "FOO-4"]
+    assert space.claim(["a", "foo"]) == ["a", "foo-5"]
+    assert space.claim(["b", "foo"]) == ["b", "foo"] and "b/foo-2" not in space
+
+
+def _page_tree_export(folder: Path) -> Path:
+    """classic.xml plus pages nested deeper than planning follows, in a cycle, under a
+    draft, under themselves, and under a missing page."""
+    pages = [sc._item(5000, "Root", "root", "page", "https://blog.example.org/root/")]
+    pages += [sc._item(5000 + k, f"Level {k}", "level", "page", f"https://blog.example.org/l{k}/", parent=5000 + k - 1)
+              for k in range(1, 71)]
+    pages += [
+        sc._item(6001, "Ping", "ping", "page", "https://blog.example.org/ping/", parent=6002),
+        sc._item(6002, "Pong", "pong", "page", "https://blog.example.org/pong/", parent=6001),
+        sc._item(6003, "Tail", "tail", "page", "https://blog.example.org/tail/", parent=6001),
+        sc._item(6004, "Me", "me", "page", "https://blog.example.org/me/", parent=6004),
+        sc._item(6005, "Orphan", "orphan", "page", "https://blog.example.org/orphan/", parent=99999),
+        sc._item(6006, "Draft", "draft-parent", "page", "https://blog.example.org/dp/").replace(
+            "<![CDATA[publish]]>", "<![CDATA[draft]]>"),
+        sc._item(6007, "Under draft", "under-draft", "page", "https://blog.example.org/ud/", parent=6006),
+    ]
+    xml = (FIXTURES / "classic.xml").read_text("utf-8").replace("</channel>", "".join(pages) + "\n</channel>")
+    out = folder / "tree.xml"
+    out.write_text(xml, "utf-8")
+    return out
+
+
+def test_page_tree(tmp_path: Path) -> None:
+    src = tmp_path / "site"
+    report = sc.convert_site([_page_tree_export(tmp_path)], "hugo", src)
+    urls = {e.title: str(sc.front_matter(src / e.path)["url"]) for e in report.entries if e.action == "written"}
+    paths = {e.title: e.path for e in report.entries if e.action == "written"}
+    # Nesting is followed 63 levels deep; deeper pages are not nested at all.
+    assert urls["Level 63"] == "/root/" + "level/" * 63
+    assert urls["Level 64"] == "/level/" and urls["Level 65"] == "/level-2/"
+    assert paths["Level 62"].endswith("/_index.md") and paths["Level 63"].endswith("/index.md")
+    # A cycle is cut where it closes; a page hanging from it stays nested.
+    assert urls["Ping"] == "/ping/" and urls["Pong"] == "/pong/" and urls["Tail"] == "/ping/tail/"
+    assert urls["Me"] == "/me/" and urls["Orphan"] == "/orphan/"
+    # Drafts are not built: nothing nests under them.
+    assert urls["Under draft"] == "/under-draft/" and paths["Draft"].endswith("/index.md")
 
 
 def test_shortcode_syntax_escaped() -> None:

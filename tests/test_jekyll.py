@@ -8,6 +8,7 @@ is built once for the module.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from conftest import CORPUS, FIXTURES
 
 from wpconvert import Report
 from wpconvert.writers.jekyll import JekyllWriter, jekyll_slugify
+from wpconvert.writers.redirects import Redirects
 
 FIXTURE_NAMES = ["classic.xml", "blocks.xml", "german-comments.xml", "statuses.xml", "slugs.xml"]
 THEME = CORPUS / "theme-test-data" / "themeunittestdata.wordpress.xml"
@@ -210,3 +212,40 @@ def test_theme_menus(theme_site: tuple[Path, Path, Report]) -> None:
     assert len(level10.xpath("ancestor::li")) == 11
     pages = doc.xpath("//nav[contains(@class, 'menu-all-pages')]")[0]
     assert pages.xpath(".//li[a[@href='/about/']]//a[@href='/about/page-image-alignment/']")
+
+
+def test_redirect_rules() -> None:
+    """The first rule for an address wins; query rules sorted, path rules in the order
+    given; nginx keeps the first of paths that differ only in case."""
+    r = Redirects(sqlite3.connect(":memory:"))
+    assert not r
+    r.add_query("p", 10, "/posts/b/")
+    r.add_query("p", 10, "/posts/other/")
+    r.add_query("p", 9, "/posts/a/")
+    r.add_query("page_id", 3, "/about/")
+    r.add_query("attachment_id", 11, "https://cdn.example.org/a.jpg")
+    r.add_query("p", None, "/nowhere/")
+    r.add_path("/2024/05/b/", "/posts/b/")
+    r.add_path("/über/", "/posts/ü/")
+    r.add_path("/2024/05/B/", "/posts/other/")
+    r.add_path("/2024/05/b/", "/posts/other/")
+    r.add_path("/posts/b/", "/posts/b/")
+    assert r
+    assert "".join(r.netlify()).splitlines()[1:] == [
+        "/  attachment_id=11  https://cdn.example.org/a.jpg  301!",
+        "/  p=9  /posts/a/  301!",
+        "/  p=10  /posts/b/  301!",
+        "/  page_id=3  /about/  301!",
+        "/2024/05/b/  /posts/b/  301!",
+        "/%C3%BCber/  /posts/%C3%BC/  301!",
+        "/2024/05/B/  /posts/other/  301!",
+    ]
+    nginx = "".join(r.nginx())
+    assert nginx.split("map $arg_p $wpconvert_p {\n")[1].startswith(
+        '    default "";\n    9 "/posts/a/";\n    10 "/posts/b/";\n}\n')
+    assert nginx.split("map $uri $wpconvert_path {\n")[1] == (
+        '    default "";\n'
+        '    "/2024/05/b/" "/posts/b/";\n    "/2024/05/b" "/posts/b/";\n'
+        '    "/über/" "/posts/%C3%BC/";\n    "/über" "/posts/%C3%BC/";\n}\n'
+    )
+    assert "".join(r.nginx()) == nginx  # made again, the same

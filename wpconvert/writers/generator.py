@@ -12,8 +12,12 @@ two steps:
 2. URLs: the natural location, or with ``--keep-permalinks`` the old WordPress path where
    it is usable (not a query string, safe, not already taken).
 
+Planning streams from the site index and keeps its state (taken URLs, the page tree,
+aliases, redirect rules) in tables of the index's SQLite file (:mod:`.plan`), so memory
+does not grow with the export.
+
 Old addresses are kept reachable: pretty permalinks through the generator's alias or
-``redirect_from`` pages (:attr:`aliases`, by item), and every old address (``?p=ID``,
+``redirect_from`` pages (:meth:`aliases`, by item), and every old address (``?p=ID``,
 ``?page_id=ID``, ``?attachment_id=ID`` and the pretty ones) in ``_redirects`` and
 ``nginx-redirects.conf`` (see :mod:`wpconvert.writers.redirects`).
 
@@ -24,9 +28,11 @@ the ``comments_key`` front matter), nav menus to config or data (:mod:`.menus`).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import secrets
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
@@ -37,10 +43,12 @@ from ..frontmatter import dump, front_matter
 from ..index import Entry, SiteIndex
 from ..links import LinkRewriter
 from ..model import Item
-from ..paths import path_key, safe_segment
+from ..output import OutputTree
+from ..paths import safe_segment
 from ..transform.content import Rendered
 from .menus import Menu, MenuCollector, MenuItemData
-from .redirects import Redirects, old_path, url_quote
+from .plan import SitePlan
+from .redirects import Redirects, url_quote
 from .site import _BUILTIN_TAXONOMIES, _SKIP_TAXONOMIES, SiteWriter
 
 # Longest URL segment made from a slug or title (bytes).
@@ -72,30 +80,29 @@ def url_segment(text: str, max_bytes: int = MAX_SEGMENT) -> str:
     return safe_segment(seg, max_bytes=max_bytes + 1) if seg else ""
 
 
-class UrlSpace:
-    """Unique URL paths, judged as a case-insensitive file system would."""
-
-    def __init__(self) -> None:
-        self._taken: set[tuple[str, ...]] = set()
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and path_key(path.strip("/") or ".") in self._taken
-
-    def take(self, path: str) -> None:
-        """Mark ``path`` ("/a/b/" or "a/b") taken."""
-        self._taken.add(path_key(path.strip("/") or "."))
-
-    def claim(self, parts: list[str]) -> list[str]:
-        """``parts`` as a free path (its last segment suffixed ``-2``, ``-3``… if needed)."""
-        base = parts[-1]
-        n = 1
-        while True:
-            candidate = [*parts[:-1], base if n == 1 else f"{base}-{n}"]
-            key = path_key("/".join(candidate))
-            if key not in self._taken:
-                self._taken.add(key)
-                return candidate
-            n += 1
+def write_lines(tree: OutputTree, rel: str, chunks: Iterable[str]) -> None:
+    """Write a file of ``tree`` from pieces of text, as :meth:`OutputTree.write` would
+    (atomically: a temporary file renamed into place), without holding it all in memory."""
+    target = tree.path(rel)
+    tree.claim(rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = target.parent / f".wpconvert-{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk.encode("utf-8"))
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tree.record(rel)
 
 
 def _plain(value: Any) -> Any:
@@ -126,6 +133,9 @@ class GeneratorWriter(SiteWriter):
     reserved_sections: ClassVar[tuple[str, ...]] = ()
     # Front matter keys a custom taxonomy may not take (it gets a ``wp_`` prefix).
     reserved_keys: ClassVar[frozenset[str]] = frozenset()
+    # Where close() writes the nav menus and (--site-skeleton) the site's configuration.
+    menus_file: ClassVar[str] = ""
+    config_file: ClassVar[str] = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -133,10 +143,9 @@ class GeneratorWriter(SiteWriter):
         # Taxonomies and custom post types that published items use, in order of appearance.
         self.taxonomy_kinds: dict[str, None] = {}
         self.post_types: dict[str, None] = {}
-        self.redirects = Redirects()
-        self.aliases: dict[int, list[str]] = {}
-        self.branches: set[int] = set()
-        self._repeated_ids: set[int] = set()
+        # Made by plan(), in tables of the site index.
+        self.site_plan: SitePlan | None = None
+        self.redirects: Redirects | None = None
         self._sections: dict[str, str] = {}
 
     # -- first pass -----------------------------------------------------------------------
@@ -205,136 +214,55 @@ class GeneratorWriter(SiteWriter):
         """Where the item's file goes, given its natural URL path segments."""
         raise NotImplementedError
 
-    def _structure(self, entries: list[Entry]) -> dict[int, Entry]:
-        """The parent each hierarchical item is nested under (by seq): an item of the same
-        type that is published and built; cycles are cut."""
-        first: dict[int, Entry] = {}
-        for e in entries:
-            if e.id is not None:
-                first.setdefault(e.id, e)
-
-        def direct(e: Entry) -> Entry | None:
-            if not e.parent or e.post_type == "post":
-                return None
-            p = first.get(e.parent)
-            if p is None or p.seq == e.seq or p.post_type != e.post_type or not self.is_built(p):
-                return None
-            return p
-
-        parents: dict[int, Entry] = {}
-        for e in entries:
-            p = direct(e)
-            if p is None:
-                continue
-            # Walk up: coming back to ``e`` is a cycle through it (then it has no parent).
-            seen = {e.seq}
-            cur: Entry | None = p
-            ok = False
-            for _ in range(64):
-                if cur is None:
-                    ok = True
-                    break
-                if cur.seq in seen:
-                    ok = cur.seq != e.seq
-                    break
-                seen.add(cur.seq)
-                cur = direct(cur)
-            if ok:
-                parents[e.seq] = p
-        return parents
-
     def plan(self, index: SiteIndex) -> None:
-        opts = self.ctx.options
-        entries = list(index.to_publish())
-        ids: set[int] = set()
-        for e in entries:
-            if e.id is not None:
-                (self._repeated_ids if e.id in ids else ids).add(e.id)
-        parents = self._structure(entries)
-        self.branches = {p.seq for p in parents.values()}
-
-        def depth(e: Entry) -> int:
-            d, seq = 0, e.seq
-            while seq in parents and d < 64:
-                seq = parents[seq].seq
-                d += 1
-            return d
-
-        natural = UrlSpace()
+        """Give every published item its file and URL, its aliases, and the redirect rules
+        (see the module's documentation); the work is done in tables of the index
+        (:class:`~wpconvert.writers.plan.SitePlan`), so memory does not grow with the export."""
+        plan = self.site_plan = SitePlan(index)
+        # Section and taxonomy roots are no page's.
         roots = {*self.reserved_roots, "page"}
         roots.update(self.section_name(t) for t in self.post_types)
         roots.update(self.taxonomy_key(k) for k in self.taxonomy_kinds)
         for root in sorted(roots):
-            natural.take(root)
-        final = UrlSpace()
-        for root in roots:
-            final.take(root)
-
-        kept: dict[int, str] = {}
-        if opts.keep_permalinks:
-            for e in entries:
-                old = old_path(e.link)
-                if old is not None and old not in final:
-                    final.take(old)
-                    kept[e.seq] = old
-
-        dirs: dict[int, list[str]] = {}
-        locations: list[tuple[Entry, str, str]] = []
-        for e in sorted(entries, key=lambda e: (depth(e), e.seq)):
-            parent = parents.get(e.seq)
-            if parent is not None and parent.seq in dirs:
-                parts = [*dirs[parent.seq], self.segment(e)]
-            else:
-                section = self.section_name(e.post_type)
-                parts = [section, self.segment(e)] if section else [self.segment(e)]
-            parts = natural.claim(parts)
-            dirs[e.seq] = parts
-            path = self.file_path(e, parts, e.seq in self.branches)
-            if e.seq in kept:
-                url = kept[e.seq]
-            else:
-                url_parts = parts
-                if "/".join(parts) in final:
-                    url_parts = final.claim(parts)
-                else:
-                    final.take("/".join(parts))
-                url = "/" + "/".join(url_parts) + "/"
-            locations.append((e, path.as_posix(), url))
-        for e, file, url in sorted(locations, key=lambda x: x[0].seq):
-            index.set_location(e.seq, file, url)
+            plan.natural.take(root)
+            plan.final.take(root)
+        plan.load(self, self.ctx.options.keep_permalinks)
+        plan.structure()
+        plan.locate(self)
         index.finish()
         self.index = index
         self.links = LinkRewriter(
             index, self.ctx.report, self._media_lookup if self.media else None, origin=self.origin(),
         )
-        self._plan_redirects(index, final)
+        self.redirects = Redirects(index.db)
+        plan.plan_redirects(self, self.redirects)
+        self._claim_closing()
 
-    def _plan_redirects(self, index: SiteIndex, final: UrlSpace) -> None:
-        """Aliases (old pretty paths of built items) and the server redirect rules."""
-        claimed: set[str] = set()
-        for e in index.written():
-            if not self.is_built(e):
-                continue
-            self.redirects.add_query("p", e.id, e.url)
-            if e.post_type == "page":
-                self.redirects.add_query("page_id", e.id, e.url)
-            old = old_path(e.link)
-            if old is None or old.rstrip("/") == e.url.rstrip("/") or old in claimed:
-                continue
-            claimed.add(old)
-            if old in final:
-                continue  # another item is served there now
-            self.aliases.setdefault(e.seq, []).append(old)
-            self.redirects.add_path(old, e.url)
-        for att in index.of_type("attachment"):
-            if not att.attachment_url:
-                continue
-            target = self.attachment_target(att.attachment_url)
-            self.redirects.add_query("attachment_id", att.id, target)
-            old = old_path(att.link)
-            if old is not None and old not in final and old not in claimed:
-                claimed.add(old)
-                self.redirects.add_path(old, target)
+    def _claim_closing(self) -> None:
+        """Claim the top-level names :meth:`close` may write into now, while the manifest
+        is short: claiming a new name saves the whole manifest, a list of every file
+        written, which at the end of a large export takes tens of MB."""
+        tree = self.ctx.tree
+        names: list[str] = []
+        if self.redirects:
+            names += [self.redirects_path("_redirects"), self.redirects_path("nginx-redirects.conf")]
+        if self.menus:
+            names.append(self.menus_file)
+        if self.ctx.options.site_skeleton:
+            names.append(self.config_file)
+            names += [rel for rel, _ in self.skeleton_files()]
+        for name in names:
+            if name:
+                tree.claim(name)
+
+    def redirects_path(self, name: str) -> str:
+        """Where a redirect rules file goes (the root of the built site)."""
+        return f"{self.static_dir}/{name}" if self.static_dir else name
+
+    def aliases(self, seq: int) -> list[str]:
+        """The old pretty paths that redirect to the ``seq``-th item (its front matter's
+        ``aliases`` or ``redirect_from``)."""
+        return self.site_plan.aliases(seq) if self.site_plan is not None else []
 
     def origin(self) -> str:
         """The old site's scheme and host ("https://example.org"): the new site is served
@@ -365,7 +293,8 @@ class GeneratorWriter(SiteWriter):
         the export repeats the id)."""
         if item.id is None:
             return f"item-{entry.seq}"
-        return f"{item.id}-{entry.seq}" if item.id in self._repeated_ids else str(item.id)
+        repeated = self.site_plan is not None and self.site_plan.repeated(item.id)
+        return f"{item.id}-{entry.seq}" if repeated else str(item.id)
 
     def body(self, markdown: str, data: dict[str, Any]) -> str:
         """The page body as the generator must see it (subclasses escape their syntax)."""
@@ -450,16 +379,18 @@ class GeneratorWriter(SiteWriter):
         return None
 
     def built_menus(self) -> list[Menu]:
-        """The nav menus with every item's new URL."""
-        return self.menus.build(self.ctx.site, self.resolve_menu_item)
+        """The nav menus with every item's new URL (once: the collected items are dropped)."""
+        try:
+            return self.menus.build(self.ctx.site, self.resolve_menu_item)
+        finally:
+            self.menus.close()
 
     def write_redirects(self) -> None:
         """``_redirects`` and ``nginx-redirects.conf`` in the static output."""
         if not self.redirects:
             return
-        prefix = f"{self.static_dir}/" if self.static_dir else ""
-        self.ctx.tree.write(f"{prefix}_redirects", self.redirects.netlify())
-        self.ctx.tree.write(f"{prefix}nginx-redirects.conf", self.redirects.nginx())
+        write_lines(self.ctx.tree, self.redirects_path("_redirects"), self.redirects.netlify())
+        write_lines(self.ctx.tree, self.redirects_path("nginx-redirects.conf"), self.redirects.nginx())
 
     def skeleton_files(self) -> Iterator[tuple[str, bytes]]:
         """The layout files of the site skeleton (relative path, content)."""

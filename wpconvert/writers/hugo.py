@@ -88,6 +88,8 @@ class HugoWriter(GeneratorWriter):
     data_ext = ".yaml"
     reserved_roots = ("posts", "media", "categories", "tags", "page")
     reserved_keys = _HUGO_KEYS
+    menus_file = "config/_default/menus.toml"
+    config_file = "hugo.toml"
 
     def file_path(self, entry: Entry, natural: list[str], branch: bool) -> PurePosixPath:
         folder = self.ctx.tree.allocator.allocate_dir(PurePosixPath("content", *natural))
@@ -108,7 +110,7 @@ class HugoWriter(GeneratorWriter):
                 data[key] = common.pop(key)
         data["slug"] = PurePosixPath(entry.path).parent.name
         data["url"] = entry.url
-        aliases = self.aliases.get(entry.seq)
+        aliases = self.aliases(entry.seq)
         if aliases:
             data["aliases"] = aliases
         image = common.pop("featured_image", None)
@@ -128,9 +130,9 @@ class HugoWriter(GeneratorWriter):
         self.write_redirects()
         menus = self.built_menus()
         if menus:
-            self.ctx.tree.write("config/_default/menus.toml", self.menus_toml(menus))
+            self.ctx.tree.write(self.menus_file, self.menus_toml(menus))
         if self.ctx.options.site_skeleton:
-            self.ctx.tree.write("hugo.toml", self.config_toml())
+            self.ctx.tree.write(self.config_file, self.config_toml())
             self.write_skeleton()
 
     def menus_toml(self, menus: list[Menu]) -> str:

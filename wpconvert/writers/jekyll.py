@@ -70,6 +70,8 @@ class JekyllWriter(GeneratorWriter):
     reserved_roots = ("posts", "media", "categories", "tags", "assets")
     reserved_sections: ClassVar[tuple[str, ...]] = _RESERVED_LABELS
     reserved_keys = _JEKYLL_KEYS
+    menus_file = "_data/navigation.yml"
+    config_file = "_config.yml"
 
     def file_path(self, entry: Entry, natural: list[str], branch: bool) -> PurePosixPath:
         tree = self.ctx.tree
@@ -107,7 +109,7 @@ class JekyllWriter(GeneratorWriter):
         if draft and entry.post_type != "post":
             data["published"] = False
         data["permalink"] = entry.url
-        aliases = self.aliases.get(entry.seq)
+        aliases = self.aliases(entry.seq)
         if aliases:
             data["redirect_from"] = aliases
         image = common.pop("featured_image", None)
@@ -124,9 +126,9 @@ class JekyllWriter(GeneratorWriter):
         self.write_redirects()
         menus = self.built_menus()
         if menus:
-            self.ctx.tree.write("_data/navigation.yml", dump(self.navigation(menus)))
+            self.ctx.tree.write(self.menus_file, dump(self.navigation(menus)))
         if self.ctx.options.site_skeleton:
-            self.ctx.tree.write("_config.yml", dump(self.config()))
+            self.ctx.tree.write(self.config_file, dump(self.config()))
             self.write_skeleton()
 
     @staticmethod
@@ -175,6 +177,6 @@ class JekyllWriter(GeneratorWriter):
             defaults.append({"scope": {"path": "", "type": label}, "values": {"layout": "post"}})
         data["defaults"] = defaults
         data["include"] = ["_redirects"]
-        if self.aliases:
+        if self.site_plan is not None and self.site_plan.has_aliases():
             data["plugins"] = list(JEKYLL_PLUGINS)
         return data

@@ -9,7 +9,7 @@ its postmeta say what it points at:
   (``_menu_item_url``);
 * ``_menu_item_menu_item_parent``: the id of the parent menu item (0 for none).
 
-Menu items are not fed to site writers, so :class:`MenuCollector` keeps them (they are few)
+Menu items are not fed to site writers, so :class:`MenuCollector` keeps them (on disk)
 while the first pass goes by, and :meth:`MenuCollector.build` turns them into trees once
 every item's new URL is known. An item whose target was not published is dropped, and its
 children move up to its parent.
@@ -17,8 +17,10 @@ children move up to its parent.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import Item, Site
 
@@ -80,10 +82,26 @@ def _int(value: str | None) -> int | None:
 
 
 class MenuCollector:
-    """Keeps the nav menu items seen in the first pass."""
+    """Keeps the nav menu items seen in the first pass, in a private temporary SQLite
+    database (an export may hold thousands of them), opened at the first one."""
 
     def __init__(self) -> None:
-        self.items: list[MenuItemData] = []
+        self._db: sqlite3.Connection | None = None
+
+    def __bool__(self) -> bool:
+        """True when some menu item was collected."""
+        return self._db is not None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            # "": a private on-disk database SQLite deletes when it is closed.
+            self._db = sqlite3.connect("")
+            # Untyped columns: values come back as they went in.
+            self._db.execute(
+                "CREATE TABLE menu_items (n INTEGER PRIMARY KEY, id, seq, menu, title, ord, kind, object, "
+                "object_id, url, parent)"
+            )
+        return self._db
 
     def observe(self, item: Item, seq: int) -> None:
         """Record ``item`` when it is a published menu item."""
@@ -94,34 +112,61 @@ class MenuCollector:
             return
         meta = {m.key: m.value for m in item.meta}
         for menu in menus:
-            self.items.append(MenuItemData(
+            mi = MenuItemData(
                 id=item.id, seq=seq, menu=menu, title=item.title.strip(), order=item.menu_order,
                 kind=(meta.get("_menu_item_type") or "custom").strip(),
                 object=(meta.get("_menu_item_object") or "").strip(),
                 object_id=_int(meta.get("_menu_item_object_id")),
                 url=(meta.get("_menu_item_url") or "").strip(),
                 parent=_int(meta.get("_menu_item_menu_item_parent")) or 0,
-            ))
+            )
+            row = (mi.id, mi.seq, mi.menu, mi.title, mi.order, mi.kind, mi.object, mi.object_id, mi.url, mi.parent)
+            # Numbers SQLite cannot hold (hand-edited exports) are kept as text.
+            self._conn().execute(
+                "INSERT INTO menu_items (id, seq, menu, title, ord, kind, object, object_id, url, parent) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                tuple(str(v) if isinstance(v, int) and not -(1 << 63) <= v < (1 << 63) else v for v in row),
+            )
+
+    def _items(self, menu: str) -> list[MenuItemData]:
+        """One menu's items, in export order."""
+        assert self._db is not None
+        rows = self._db.execute(
+            "SELECT id, seq, menu, title, ord, kind, object, object_id, url, parent FROM menu_items "
+            "WHERE menu = ? ORDER BY n", (menu,),
+        )
+        out: list[MenuItemData] = []
+        for r in rows:
+            values: list[Any] = [int(v) if isinstance(v, str) and i in _INTS else v for i, v in enumerate(r)]
+            out.append(MenuItemData(*values))
+        return out
 
     def build(self, site: Site, resolve: Resolver) -> list[Menu]:
         """The menus, in the order the export defines them, each item resolved."""
+        if self._db is None:
+            return []
         names = {t.slug: t.name for t in site.terms if t.taxonomy == "nav_menu"}
         order = [t.slug for t in site.terms if t.taxonomy == "nav_menu"]
-        by_menu: dict[str, list[MenuItemData]] = {}
-        for mi in self.items:
-            by_menu.setdefault(mi.menu, []).append(mi)
-        for slug in by_menu:
-            if slug not in order:
-                order.append(slug)
+        present = [m for (m,) in self._db.execute("SELECT menu FROM menu_items GROUP BY menu ORDER BY MIN(n)")]
+        order += [slug for slug in present if slug not in order]
         menus: list[Menu] = []
         for slug in order:
-            items = by_menu.get(slug)
-            if not items:
+            if slug not in present:
                 continue
-            roots = _tree(items, resolve)
+            roots = _tree(self._items(slug), resolve)
             if roots:
                 menus.append(Menu(slug, names.get(slug) or slug, roots))
         return menus
+
+    def close(self) -> None:
+        """Drop the collected items."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+# Columns of MenuItemData that hold integers.
+_INTS = frozenset((0, 1, 4, 7, 9))
 
 
 def _tree(items: list[MenuItemData], resolve: Resolver) -> list[MenuNode]:

@@ -14,8 +14,9 @@ files written into the site's static output:
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 # Characters kept as they are when a path is written into a URL (RFC 3986 pchar, minus a
@@ -71,44 +72,71 @@ def old_path(link: str) -> str | None:
     return "/" + "/".join(segments) + tail
 
 
-@dataclass
-class Redirects:
-    """Every old address of the site and where it now lives."""
+_SCHEMA = """
+DROP TABLE IF EXISTS redirect_query;
+DROP TABLE IF EXISTS redirect_path;
+DROP TABLE IF EXISTS redirect_seen;
+CREATE TABLE redirect_query (key TEXT NOT NULL, id INTEGER NOT NULL, target TEXT NOT NULL,
+    PRIMARY KEY (key, id)) WITHOUT ROWID;
+CREATE TABLE redirect_path (path TEXT NOT NULL UNIQUE, target TEXT NOT NULL);
+CREATE TABLE redirect_seen (key TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
 
-    # (query key, id) → target, e.g. ("p", 10) → "/posts/hello/"
-    queries: dict[tuple[str, int], str] = field(default_factory=dict)
-    # old path ("/2024/05/hello/", decoded) → target
-    paths: dict[str, str] = field(default_factory=dict)
+
+class Redirects:
+    """Every old address of the site and where it now lives.
+
+    The rules are kept in tables of ``db`` (the site index's SQLite file: ``redirect_*``),
+    not in memory, and the files are made a line at a time: a site of a million posts has
+    millions of rules."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        db.executescript(_SCHEMA)
 
     def add_query(self, key: str, post_id: int | None, target: str) -> None:
         """``/?key=post_id`` → ``target`` (the first one given wins)."""
         if post_id is not None and target:
-            self.queries.setdefault((key, post_id), target)
+            self.db.execute("INSERT OR IGNORE INTO redirect_query VALUES (?, ?, ?)", (key, post_id, target))
 
     def add_path(self, path: str, target: str) -> None:
         """Old ``path`` → ``target`` (the first one given wins; never a path onto itself)."""
         if path and target and path != target:
-            self.paths.setdefault(path, target)
+            self.db.execute("INSERT OR IGNORE INTO redirect_path VALUES (?, ?)", (path, target))
 
     def __bool__(self) -> bool:
-        return bool(self.queries or self.paths)
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM redirect_query) OR EXISTS (SELECT 1 FROM redirect_path)"
+        ).fetchone()
+        return bool(row[0])
+
+    def _queries(self, key: str | None = None) -> Iterator[tuple[str, int, str]]:
+        """Query rules by key, then id (all keys, or only ``key``)."""
+        if key is None:
+            cur = self.db.execute("SELECT key, id, target FROM redirect_query ORDER BY key, id")
+        else:
+            cur = self.db.execute("SELECT key, id, target FROM redirect_query WHERE key = ? ORDER BY id", (key,))
+        yield from cur
+
+    def _paths(self) -> Iterator[tuple[str, str]]:
+        """Path rules in the order they were given."""
+        yield from self.db.execute("SELECT path, target FROM redirect_path ORDER BY rowid")
 
     @staticmethod
     def _target(target: str) -> str:
         return target if "://" in target else url_quote(target)
 
-    def netlify(self) -> str:
-        """The ``_redirects`` file (Netlify, Cloudflare Pages)."""
-        lines = ["# Old WordPress addresses and where they moved (written by wpconvert)."]
-        for (key, post_id), target in sorted(self.queries.items()):
-            lines.append(f"/  {key}={post_id}  {self._target(target)}  301!")
-        for path, target in self.paths.items():
-            lines.append(f"{url_quote(path)}  {self._target(target)}  301!")
-        return "\n".join(lines) + "\n"
+    def netlify(self) -> Iterator[str]:
+        """The ``_redirects`` file (Netlify, Cloudflare Pages), a line at a time."""
+        yield "# Old WordPress addresses and where they moved (written by wpconvert).\n"
+        for key, post_id, target in self._queries():
+            yield f"/  {key}={post_id}  {self._target(target)}  301!\n"
+        for path, target in self._paths():
+            yield f"{url_quote(path)}  {self._target(target)}  301!\n"
 
-    def nginx(self) -> str:
-        """``nginx-redirects.conf``: maps for the ``http {}`` block."""
-        out = [
+    def nginx(self) -> Iterator[str]:
+        """``nginx-redirects.conf`` (maps for the ``http {}`` block), a line at a time."""
+        yield from (line + "\n" for line in (
             "# Old WordPress addresses and where they moved (written by wpconvert).",
             "# Include this file in the http {} block, then add to the server {} block:",
             "#     if ($wpconvert_p) { return 301 $wpconvert_p; }",
@@ -116,31 +144,30 @@ class Redirects:
             "#     if ($wpconvert_attachment_id) { return 301 $wpconvert_attachment_id; }",
             "#     if ($wpconvert_path) { return 301 $wpconvert_path; }",
             "# Long paths may need a larger map_hash_bucket_size.",
-        ]
+        ))
         for key in ("p", "page_id", "attachment_id"):
-            out.append(f"map $arg_{key} $wpconvert_{key} {{")
-            out.append('    default "";')
-            for (k, post_id), target in sorted(self.queries.items()):
-                if k == key:
-                    out.append(f'    {post_id} "{_nginx_value(self._target(target))}";')
-            out.append("}")
-        out.append("map $uri $wpconvert_path {")
-        out.append('    default "";')
-        seen: set[str] = set()
-        for path, target in self.paths.items():
+            yield f"map $arg_{key} $wpconvert_{key} {{\n"
+            yield '    default "";\n'
+            for _, post_id, target in self._queries(key):
+                yield f'    {post_id} "{_nginx_value(self._target(target))}";\n'
+            yield "}\n"
+        yield "map $uri $wpconvert_path {\n"
+        yield '    default "";\n'
+        self.db.execute("DELETE FROM redirect_seen")
+        for path, target in self._paths():
             # nginx compares map strings ignoring case: the first of a case-variant pair wins.
-            folded = path.casefold()
-            if folded in seen or any(ch in _NGINX_UNSAFE or ord(ch) < 0x20 for ch in path):
+            if any(ch in _NGINX_UNSAFE or ord(ch) < 0x20 for ch in path) or not self._first(path.casefold()):
                 continue
-            seen.add(folded)
             value = _nginx_value(self._target(target))
-            out.append(f'    "{path}" "{value}";')
+            yield f'    "{path}" "{value}";\n'
             bare = path.rstrip("/")
-            if bare and bare.casefold() not in seen:
-                seen.add(bare.casefold())
-                out.append(f'    "{bare}" "{value}";')
-        out.append("}")
-        return "\n".join(out) + "\n"
+            if bare and self._first(bare.casefold()):
+                yield f'    "{bare}" "{value}";\n'
+        yield "}\n"
+
+    def _first(self, folded: str) -> bool:
+        """True the first time a case-folded map key is seen (in :meth:`nginx`)."""
+        return self.db.execute("INSERT OR IGNORE INTO redirect_seen VALUES (?)", (folded,)).rowcount == 1
 
 
 def _nginx_value(url: str) -> str:
