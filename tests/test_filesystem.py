@@ -466,3 +466,20 @@ def test_single_file_output_not_ours_is_refused_unless_force(tmp_path: Path) -> 
     # Our own file is replaced by a rerun without --force.
     wpconvert.convert(STATUSES, "json", precious)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".wpconvert")]
+
+
+@pytest.mark.parametrize("names", [[], ["a.md"], ["b/ü.md", "a/日本.md", "a/x q.md", "b/ü.md"]])
+def test_manifest_is_streamed_as_plain_json(tmp_path: Path, names: list[str]) -> None:
+    # The manifest is written piece by piece (it lists every file): it reads as the
+    # JSON document it always was, sorted and without duplicates.
+    from wpconvert.output import OutputTree
+
+    tree = OutputTree(tmp_path / "out")
+    for n in names:
+        tree.write(n, "x")
+    tree.finish()
+    text = (tmp_path / "out" / MANIFEST).read_text("utf-8")
+    files = sorted(set(names))
+    expected = {"claimed": sorted({n.split("/")[0] for n in names}), "files": files}
+    assert text == json.dumps(expected, ensure_ascii=False, indent=1) + "\n"
+    assert tree.files_written == len(files)

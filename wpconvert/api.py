@@ -191,7 +191,7 @@ def _convert(
             media.close()
     if tree is not None:
         tree.finish()
-        report.files_written = len(set(tree.written))
+        report.files_written = tree.files_written
     else:
         report.files_written = 1
     return report

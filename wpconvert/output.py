@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError
+from .index import TempDatabase
 from .paths import PathAllocator, atomic_write, safe_join
 
 MANIFEST = ".wpconvert-manifest.json"
@@ -26,8 +27,9 @@ class OutputTree:
     def __init__(self, root: Path, *, force: bool = False) -> None:
         self.root = root
         self.allocator = PathAllocator()
-        self.written: list[str] = []
-        self._checked_dirs: set[PurePosixPath] = set()
+        self.written = _Written()
+        self.files_written = 0  # set by finish()
+        self._checked_dirs: set[str] = set()
         previous = self._previous_manifest()
         # Top-level names this run claims; saved in the manifest *before* anything is
         # written under them, so that a run killed half-way leaves a folder we still
@@ -60,11 +62,23 @@ class OutputTree:
         top = PurePosixPath(rel).parts[0]
         if top not in self._claimed:
             self._claimed.add(top)
-            self._save_manifest(sorted(set(self.written)))
+            self._save_manifest()
 
-    def _save_manifest(self, files: list[str]) -> None:
-        data = {"claimed": sorted(self._claimed), "files": files}
-        atomic_write(self.root / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1) + "\n", durable=True)
+    def _save_manifest(self) -> None:
+        """Write the manifest (the claimed names and every file written, sorted), piece by
+        piece: at 200,000 pages it is too big to build as one string."""
+        def pieces() -> Iterator[str]:
+            yield "{\n"
+            for key, names in (("claimed", iter(sorted(self._claimed))), ("files", self.written.sorted())):
+                yield f' "{key}": ['
+                sep = "\n  "
+                for name in names:
+                    yield sep + json.dumps(name, ensure_ascii=False)
+                    sep = ",\n  "
+                yield "]" if sep == "\n  " else "\n ]"
+                yield ",\n" if key == "claimed" else "\n"
+            yield "}\n"
+        atomic_write(self.root / MANIFEST, pieces(), durable=True)
 
     def allocate(self, desired: PurePosixPath) -> PurePosixPath:
         """A unique relative path for a file, as close to ``desired`` as collisions allow."""
@@ -75,7 +89,7 @@ class OutputTree:
         rel = PurePosixPath(rel)
         parent = rel.parent
         try:
-            if parent in self._checked_dirs and rel.name not in ("", ".", ".."):
+            if str(parent) in self._checked_dirs and rel.name not in ("", ".", ".."):
                 # The folder was checked (no "..", no symlink out); a file written there is
                 # replaced by rename, which never follows a symlink at the file's own name.
                 return self.root.joinpath(*rel.parts)
@@ -83,23 +97,23 @@ class OutputTree:
         except ValueError as exc:
             raise OutputError(f"{rel}: {exc}") from None
         if len(self._checked_dirs) < 100_000:
-            self._checked_dirs.add(parent)
+            self._checked_dirs.add(str(parent))
         return joined
 
-    def write(self, rel: PurePosixPath | str, data: str | bytes) -> Path:
+    def write(self, rel: PurePosixPath | str, data: str | bytes | Iterable[str]) -> Path:
         """Write one file atomically and record it in the manifest."""
         target = self.path(rel)
         posix = PurePosixPath(rel).as_posix()
         self._claim(posix)
         atomic_write(target, data)
-        self.written.append(posix)
+        self.written.add(posix)
         return target
 
     def record(self, rel: PurePosixPath | str) -> None:
         """Record a file written by other means (media downloads) in the manifest."""
         posix = PurePosixPath(rel).as_posix()
         self._claim(posix)
-        self.written.append(posix)
+        self.written.add(posix)
 
     def claim(self, rel: str) -> None:
         """Claim ``rel``'s top-level folder before something else writes into it."""
@@ -110,7 +124,7 @@ class OutputTree:
         new = {PurePosixPath(r).parts[0] for r in rels if r} - self._claimed
         if new:
             self._claimed |= new
-            self._save_manifest(sorted(set(self.written)))
+            self._save_manifest()
 
     def write_unrecorded(self, rel: str, data: str | bytes) -> bool:
         r"""Write one file under a claimed top-level name without recording it (a worker
@@ -124,8 +138,10 @@ class OutputTree:
     def finish(self) -> None:
         """Write the manifest (sorted, so identical runs give identical folders)."""
         # Only this run's names: a rerun with other options does not keep stale claims.
-        self._claimed = {PurePosixPath(p).parts[0] for p in self.written}
-        self._save_manifest(sorted(set(self.written)))
+        self._claimed = self.written.tops()
+        self._save_manifest()
+        self.files_written = len(self.written)
+        self.written.close()
         # Remove leftovers of an interrupted earlier run.
         for dirpath, _dirs, names in os.walk(self.root):
             for name in names:
@@ -140,3 +156,53 @@ def _is_leftover(name: str) -> bool:
     """A temporary file of ours that a killed run can leave (atomic writes, downloads)."""
     return name.endswith(".part") or (name.startswith(".wpconvert-") and name.endswith(".tmp")) \
         or name.startswith(".wpconvert-tmp-")
+
+
+class _Written:
+    """The relative paths a run wrote (each once), kept in a temporary SQLite file rather
+    than in memory: the manifest lists them all, sorted, and there may be millions."""
+
+    FLUSH = 2000
+
+    def __init__(self) -> None:
+        self._db: TempDatabase | None = None
+        self._pending: list[tuple[str]] = []
+
+    def add(self, name: str) -> None:
+        """Record ``name`` (again is harmless)."""
+        self._pending.append((name,))
+        if len(self._pending) >= self.FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._db is None:
+            self._db = TempDatabase("written", "CREATE TABLE written (name TEXT PRIMARY KEY)")
+        self._db.db.executemany("INSERT OR IGNORE INTO written VALUES (?)", self._pending)
+        self._pending.clear()
+
+    def sorted(self) -> Iterator[str]:
+        """Every name, sorted by code point (as Python sorts str)."""
+        if self._db is None:
+            yield from sorted({n for (n,) in self._pending})
+            return
+        self._flush()
+        # SQLite's default (BINARY) order of UTF-8 text is the code point order.
+        for (name,) in self._db.db.execute("SELECT name FROM written ORDER BY name"):
+            yield name
+
+    def tops(self) -> set[str]:
+        """The top-level names of every path."""
+        return {PurePosixPath(n).parts[0] for n in self.sorted()}
+
+    def __len__(self) -> int:
+        if self._db is None:
+            return len({n for (n,) in self._pending})
+        self._flush()
+        count: int = self._db.db.execute("SELECT COUNT(*) FROM written").fetchone()[0]
+        return count
+
+    def close(self) -> None:
+        """Remove the temporary file."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None

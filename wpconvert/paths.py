@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 __all__ = [
@@ -321,8 +322,8 @@ def safe_join(root: Path, rel: PurePosixPath | str) -> Path:
     return joined
 
 
-def atomic_write(path: Path, data: bytes | str, *, durable: bool = False) -> None:
-    """Replace ``path``'s content with ``data`` (``str`` is written as UTF-8) atomically.
+def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool = False) -> None:
+    """Replace ``path``'s content with ``data`` atomically (text, or pieces of text, as UTF-8).
 
     The data goes to a temporary file in the same folder (created, with its parents, when
     missing), then is renamed over ``path`` with :func:`os.replace`: readers, and a rerun
@@ -331,7 +332,6 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = False) -> Non
     cut (slow: thousands of fsyncs dominate a conversion, so only the manifest asks for it).
     The new file gets the usual permissions (0666 less the umask).
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -344,7 +344,13 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = False) -> Non
             continue
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            if isinstance(data, bytes):
+                fh.write(data)
+            elif isinstance(data, str):
+                fh.write(data.encode("utf-8"))
+            else:  # pieces of text, written as they come (a file too big to hold)
+                for piece in data:
+                    fh.write(piece.encode("utf-8"))
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())

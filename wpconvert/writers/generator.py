@@ -28,9 +28,7 @@ the ``comments_key`` front matter), nav menus to config or data (:mod:`.menus`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -81,28 +79,9 @@ def url_segment(text: str, max_bytes: int = MAX_SEGMENT) -> str:
 
 
 def write_lines(tree: OutputTree, rel: str, chunks: Iterable[str]) -> None:
-    """Write a file of ``tree`` from pieces of text, as :meth:`OutputTree.write` would
-    (atomically: a temporary file renamed into place), without holding it all in memory."""
-    target = tree.path(rel)
-    tree.claim(rel)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = target.parent / f".wpconvert-{secrets.token_hex(6)}.tmp"
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk.encode("utf-8"))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tree.record(rel)
+    """Write a file of ``tree`` from pieces of text, as :meth:`OutputTree.write` does
+    (atomically), without holding it all in memory."""
+    tree.write(rel, chunks)
 
 
 def _plain(value: Any) -> Any:
