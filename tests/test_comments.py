@@ -1,11 +1,12 @@
-"""Comment text to Markdown: the plain-text fast path must equal the full conversion."""
+"""Comment text to Markdown: the fast paths (plain text; simple links and emphasis) must equal
+the full conversion."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from wpconvert.transform.comments import comment_markdown
+from wpconvert.transform.comments import _SPECIAL, comment_markdown
 from wpconvert.transform.context import TransformContext
 from wpconvert.transform.html2md import html_to_markdown
 from wpconvert.transform.wpautop import wpautop
@@ -41,3 +42,40 @@ def test_markup_takes_the_full_path() -> None:
 def test_list_like_lines_are_not_plain() -> None:
     # A line starting "- " would become a list item if passed through unescaped.
     assert comment_markdown("- not a list") == slow("- not a list")
+
+
+# Text, links and emphasis that the fast path takes...
+_SIMPLE_PIECES = [
+    *"abc äöü 日本語 🎉 . , ! ? ' ( ) / : — „ “ & [ ] […] = 1 x.".split(" "), " ", "  ", "\n", "\n\n", "\n \n",
+    *(f"<{t}>x y</{t}>" for t in ("em", "strong", "b", "i", "u", "del", "s", "strike")),
+    *(f'<a href="{href}">{label}</a>' for href in ("http://x.test/a/", "/rel", "a+b://c", "#f") for label in (href, "x y")),
+    '<a href="http://x.test/a_b/">x</a>',
+]
+# ... and what must send a comment the long way: edge spaces, newlines and markers inside
+# elements, markers after a tag or "&", entities, other white space, markup characters.
+_HARD_PIECES = [
+    *"- + = 1. 2) -- * _ # ~ &amp; &x \\ < > [x".split(" "), "\t", "\xa0", "\u3000", "\x00", "\x85",
+    "<br>", "<p>", "<code>", "<a>", "<a href='u'>", "</a>", "</em>", "<EM>x</EM>",
+    *(f"<em>{inner}</em>" for inner in (" x", "x ", "", "a\nb", "1. a", "- a", "a & b", "[x]", "<b>x</b>", "a_b", "a\xa0b")),
+    *(f'<a href="{href}">x</a>' for href in ("http://x.test/(p)", "http://x.test/?a=1&amp;b=2", "a b", "x\\y", "[u]")),
+    *(f'<a href="http://x.test/">{label}</a>' for label in (" x", "", "- x", "a_b", "x\ny")),
+    '<a href="u" title="t">x</a>', '<a href="u" rel="nofollow">x</a>',
+]
+
+
+@given(
+    st.lists(st.sampled_from(_SIMPLE_PIECES), max_size=16),
+    st.sampled_from(["", *_HARD_PIECES]),
+    st.integers(min_value=0, max_value=16),
+)
+@settings(max_examples=500, deadline=None)
+def test_markup_fast_path_equals_full_conversion(pieces: list[str], hard: str, at: int) -> None:
+    pieces.insert(at, hard)
+    text = "".join(pieces)
+    assume(_SPECIAL.search(text.strip()))  # not plain text (the test above)
+    assert comment_markdown(text) == slow(text)
+
+
+def test_links_and_emphasis_take_the_fast_path() -> None:
+    text = 'See <a href="http://x.test/a/">this</a>, <strong>really</strong>.\n<a href="http://x.test/">http://x.test/</a>'
+    assert comment_markdown(text) == slow(text) == "See [this](<http://x.test/a/>), **really**.  \n<http://x.test/>"

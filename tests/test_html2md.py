@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import _markupbase
+import html.parser
+
+import html2text
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wpconvert.transform.context import TransformContext
-from wpconvert.transform.html2md import html_to_markdown
+from wpconvert.transform.html2md import _Converter, html_to_markdown
 from wpconvert.transform.htmlprep import code_language, code_text
 
 
@@ -315,3 +319,54 @@ def test_never_raises_and_output_is_tidy(parts: list[str]) -> None:
     assert out == "" or (out.endswith("\n") and not out.endswith("\n\n"))
     assert "\n\n\n" not in out
     assert "\x00" not in out and "\x01" not in out
+
+
+# --- the converter's fast paths give html2text's own output ------------------------------
+
+
+class _Reference(_Converter):
+    """The converter without its fast paths: html2text's and the standard parser's own code
+    (for ``o``, the override as it was before its fast path)."""
+
+    def handle_tag(self, tag: str, attrs: dict[str, str | None], start: bool) -> None:
+        if tag in ("p", "div"):
+            html2text.HTML2Text.handle_tag(self, tag, attrs, start)
+        else:
+            super().handle_tag(tag, attrs, start)
+
+    def o(self, data: str, puredata: bool = False, force: bool | str = False) -> None:
+        if self.p_p and self.list and not self.start and not self.quiet and force != "end" and data.strip():
+            html2text.HTML2Text.o(self, "", force=True)
+            self.out(self.list_code_indent)
+            self.lastWasNL = False
+        html2text.HTML2Text.o(self, data, puredata, force)
+
+    def handle_data(self, data: str, entity_char: bool = False) -> None:
+        html2text.HTML2Text.handle_data(self, data, entity_char)
+
+    def updatepos(self, i: int, j: int) -> int:
+        return int(_markupbase.ParserBase.updatepos(self, i, j))
+
+    def parse_starttag(self, i: int) -> int:
+        return int(html.parser.HTMLParser.parse_starttag(self, i))
+
+    def parse_endtag(self, i: int) -> int:
+        return int(html.parser.HTMLParser.parse_endtag(self, i))
+
+
+_FAST_PATH_PIECES = [
+    *"<p> </p> <P> <div> </div> <em> </em> <strong> </strong> <b> </b> <i> </i> <u> <s> </del> <br> <br/> <li> "
+    "</li> <ul> </ul> <ol> </ol> <blockquote> </blockquote> <h2> </h2> <pre> </pre> <code> </code> <hr> <dl> "
+    "<dt> <dd> </dd> <span> </span> <sup> </sup> <script> </script> <style> </style> <table> <tr> <td> </td> "
+    "</a> </abbr> text word 1. 12) - + -- * _ ` [ ] \\ \\* # ! &amp; &lt; &nbsp; &#8217; &x & < > 中文".split(" "),
+    " ", "  ", "\n", "\n\n", "\t", "\xa0", "\u3000", "\u2028", "<br />", "<p class='x'>", "<hr />", "<!-- c -->",
+    '<a href="http://x.test/">', "<a href=u>", "http://x.test/", "<abbr title='t'>", "<img src='a.png' alt='x'>",
+    "</p >", "<p/>", "<li >", "+ x", "- x", "1. x", "\n+ y", " -- z",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FAST_PATH_PIECES), max_size=40))
+def test_fast_paths_give_html2texts_output(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _Converter().handle(text) == _Reference().handle(text)

@@ -572,3 +572,13 @@ def test_linear_time_on_hostile_input() -> None:
 
 def test_module_exports() -> None:
     assert set(shortcodes.__all__) >= {"apply", "protect_code", "register", "ShortcodeRegistry", "Shortcode"}
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(["<", ">", "[", "]", "<!--", "-->", "<![CDATA[", "]]>", "<!", "a", " ", "\ue000"]), max_size=16))
+def test_bracket_hiding_matches_the_plain_substitution(parts: list[str]) -> None:
+    # The hiding skips texts where no element holds a bracket; the result is that of hiding in every element.
+    text = "".join(parts)
+    hide, unhide = str.maketrans("[]", "\ue000\ue001"), str.maketrans("\ue000\ue001", "[]")
+    assert shortcodes._hide_brackets_in_tags(text) == shortcodes._HTML_ELEMENT.sub(lambda m: m[0].translate(hide), text)
+    assert shortcodes._unhide(text) == text.translate(unhide)

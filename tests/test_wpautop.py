@@ -266,8 +266,11 @@ _STEPS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
     "media-open": (_regex(r"([<\[](?:audio|video)[^>\]]*[>\]])\s*", r"\1"), lambda t: W._sub_tags(W._MEDIA_OPEN, t, ">]")),
     "source-track": (_regex(r"\s*(<(?:source|track)[^>]*>)\s*", r"\1"), lambda t: W._sub_tags(W._SOURCE_TRACK, t)),
     "figcaption": (_regex(r"\s*(<figcaption[^>]*>)", r"\1"), lambda t: W._sub_tags(W._FIGCAPTION_OPEN, t)),
-    "p-after-block": (_regex(r"(</?" + _ALL + r"[^>]*>)\s*</p>", r"\1"), lambda t: W._P_AFTER_BLOCK.sub(r"\1", t)),
-    "br-after-block": (_regex(r"(</?" + _ALL + r"[^>]*>)\s*<br />", r"\1"), lambda t: W._BR_AFTER_BLOCK.sub(r"\1", t)),
+    "p-after-block": (_regex(r"(</?" + _ALL + r"[^>]*>)\s*</p>", r"\1"), lambda t: W._P_AFTER_BLOCK.sub(W._GROUP_1, t)),
+    "br-after-block": (_regex(r"(</?" + _ALL + r"[^>]*>)\s*<br />", r"\1"), lambda t: W._BR_AFTER_BLOCK.sub(W._GROUP_1, t)),
+    # Faster forms, not linear-time fixes: no template for the insertion, a skip when no tag holds a newline.
+    "block-open": (_regex(r"(<" + _ALL + r"[\s/>])", "\n\n\\1"), lambda t: W._BLOCK_OPEN.sub("\n\n<", t)),
+    "newlines-in-tags": (lambda t: W._HTML_ELEMENT.sub(lambda m: m[0].replace("\n", W._WPNL), t), W._newlines_in_tags),
 }
 _RAW_ELEMENT = re.compile(r"<(script|style|svg|math|textarea)\b[^>]*>.*?</\1\s*>", re.A | re.S | re.I)
 _COMMENT_LINE = re.compile(r"^[ \t]*((?:<!--(?:[^-]++|-(?!->))*+-->[ \t]*)+)$", re.A | re.M)
@@ -278,7 +281,7 @@ _STEP_PIECES = [
     "\n\n",
     *(
         piece.replace("_", " ")
-        for piece in """< <p> </p> <p><li <li <br_/> <div </div> <hr <pre> <table </td> <script> </script>
+        for piece in """< <p> </p> <p_ <p/ <p><li <li <br_/> <div </div> <hr <pre> <table </td> <script> </script>
         <SCRIPT_a='>'> </script_> <style </style> <svg> </svg> <math </math> <textarea> </textarea> <!-- -->
         <!--_c_--> <option <object </object> <param <embed_/> <audio [video </audio> [/video] <source <track>
         <figcaption""".split()

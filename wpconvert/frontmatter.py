@@ -9,9 +9,40 @@ import yaml
 
 # The C emitter is several times faster; fall back to the pure-Python one where the
 # extension was not built.
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_ASTRAL = re.compile(r"(?<!\\)((?:\\\\)*)\\U([0-9A-Fa-f]{8})")
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """The safe dumper, with shortcuts for the commonest nodes; its output is the same."""
+
+    def represent_data(self, data: Any) -> Any:
+        # Strings and integers exactly as SafeRepresenter represents them (they never get
+        # aliases), without its generic dispatch; everything else goes the usual way.
+        kind = type(data)
+        if kind is str:
+            self.alias_key = None
+            return yaml.ScalarNode(_STR_TAG, data, style=self.default_style)
+        if kind is int:
+            self.alias_key = None
+            return yaml.ScalarNode(_INT_TAG, str(data), style=self.default_style)
+        return super().represent_data(data)
+
+
+# A \UXXXXXXXX escape, preceded by an even number of backslashes (so not itself escaped).
+# The match starts at the first backslash of the run (the look-behind after it checks the
+# character before), a literal start the regex engine finds quickly.
+_ASTRAL = re.compile(r"\\(?<!\\\\)(\\*+)U([0-9A-Fa-f]{8})")
+
+
+def _astral(m: re.Match[str]) -> str:
+    run = m.group(1)  # the backslashes before the last one
+    if len(run) % 2:
+        return m.group(0)  # "\\U…": an escaped backslash, then text
+    return run + chr(int(m.group(2), 16))
 
 
 def dump(data: Any) -> str:
@@ -23,7 +54,7 @@ def dump(data: Any) -> str:
     if "\\U" in text:
         # libyaml escapes characters beyond the BMP (emoji) as \UXXXXXXXX inside double
         # quotes; YAML allows them literally, and people read front matter.
-        text = _ASTRAL.sub(lambda m: m.group(1) + chr(int(m.group(2), 16)), text)
+        text = _ASTRAL.sub(_astral, text)
     return text
 
 

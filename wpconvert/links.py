@@ -18,11 +18,17 @@ from .report import Report
 
 # A URL in Markdown or raw HTML: absolute up to a delimiter Markdown or HTML uses, or
 # root-relative as a Markdown link target (bare or in <…>) or an href/src value. One pass,
-# so a link that was just rewritten is not looked at again.
+# so a link that was just rewritten is not looked at again. Both branches start with a
+# literal character ("h" or "/", the look-behinds come after the "/" and include it), so
+# the regex engine skips quickly over the text in between.
 _URL = re.compile(
-    r"""https?://[^\s<>"'()\[\]`]+|(?:(?<=\]\()|(?<=\]\(<)|(?<=href=")|(?<=src=")|(?<=href='))/(?!/)[^\s<>"'()]*"""
+    r"""https?://[^\s<>"'()\[\]`]+"""
+    r"""|/(?:(?<=\]\(/)|(?<=\]\(</)|(?<=href="/)|(?<=src="/)|(?<=href='/))(?!/)[^\s<>"'()]*"""
 )
 _UPLOADS = "/wp-content/uploads/"
+# Site addresses that are no content: not reported when no item has them.
+_NOT_CONTENT = re.compile(r"/(feed|wp-admin|wp-login\.php|wp-json)\b")
+_REMEMBERED = 10_000  # site lookups a rewriter keeps
 
 MediaLookup = Callable[[str], "str | None"]
 
@@ -48,6 +54,7 @@ class LinkRewriter:
         # Static site writers set it, since such a link would 404 at the new site's root;
         # empty leaves the link as it is.
         self.origin = origin.rstrip("/")
+        self._found: dict[str, tuple[bool, Entry | None]] = {}
 
     def ref(self, target: str, entry: Entry) -> str:
         """How ``entry``'s page refers to ``target``: a site URL ("/…") as is, an output
@@ -87,18 +94,30 @@ class LinkRewriter:
                 return None
             new = self.media_url(url, entry)
             return new if new != url else None
-        if not self.index.is_site_url(url):
+        site, target = self._lookup(url)
+        if not site:
             return None
-        base, _, fragment = url.partition("#")
-        target = self.index.resolve(base)
+        fragment = url.partition("#")[2]
         if target is not None and target.post_type == "attachment" and target.attachment_url:
             # An attachment page: point at the file itself.
             return self.media_url(target.attachment_url, entry)
         if target is None or not target.url:
-            if _UPLOADS not in url and not re.search(r"/(feed|wp-admin|wp-login\.php|wp-json)\b", url):
+            if _UPLOADS not in url and not _NOT_CONTENT.search(url):
                 self._unresolved(url, entry)
             return None
         return self.ref(target.url, entry) + (f"#{fragment}" if fragment else "")
+
+    def _lookup(self, url: str) -> tuple[bool, Entry | None]:
+        """Whether ``url`` is on the site, and the item it points to. Remembered: the index is
+        complete before links are rewritten (the writers plan first), and pages link to the
+        same addresses again and again."""
+        found = self._found.get(url)
+        if found is None:
+            if len(self._found) >= _REMEMBERED:
+                self._found.clear()
+            site = self.index.is_site_url(url)
+            found = self._found[url] = (site, self.index.resolve(url.partition("#")[0]) if site else None)
+        return found
 
     def _unresolved(self, url: str, entry: Entry) -> None:
         # Reported once per URL: the writer merges reports and drops repeats.

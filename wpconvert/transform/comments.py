@@ -1,8 +1,10 @@
 """Comment text to Markdown.
 
 WordPress shows a comment through ``comment_text``: wpautop and a few typographic filters,
-but no shortcodes and no blocks. Most comments are plain text: those take a fast path that
-gives what wpautop plus html2text would (paragraphs, hard line breaks) without parsing.
+but no shortcodes and no blocks. Most comments are plain text, or text with a few links and
+emphasis: those take fast paths that give what wpautop plus html2text would (paragraphs,
+hard line breaks, ``[text](<url>)`` and ``*em*``) without parsing. tests/test_comments.py
+compares both fast paths with the full conversion.
 """
 
 from __future__ import annotations
@@ -13,11 +15,73 @@ from .context import TransformContext
 from .html2md import html_to_markdown
 from .wpautop import wpautop
 
+__all__ = ["comment_markdown"]
+
 # Characters that are markup in HTML or Markdown; a comment without them (and without a
 # line that Markdown would read as a list, heading or rule) is plain text.
 # A "&" followed by a space is just an ampersand; one that may start an entity is not plain.
 _SPECIAL = re.compile(r"[<>*_`\[\]\\#|~]|&(?=[#A-Za-z0-9])|^\s*(?:[-+=]|\d+[.)])", re.M)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+
+# --- simple markup -------------------------------------------------------------------------
+# A link with nothing but an href, or one emphasis element, around text. The href holds no
+# character that html2text would escape in a link destination or HTML would decode.
+_ELEMENT = re.compile(
+    r'<a href="([^"<>&\\\[\]()\s\x00-\x1f\x7f-\x9f]+)">([^<>]*)</a>'
+    r"|<(strong|b|em|i|u|del|s|strike)>([^<>]*)</\3>"
+)
+# The marks the converter of .html2md writes for emphasis.
+_MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "u": "*", "del": "~~", "s": "~~", "strike": "~~"}
+# Text (outside the elements and inside them) that needs the full conversion: markup
+# characters, an entity, white space other than " " and "\n", control characters. Brackets
+# are text to html2text; only wpautop looks at them, for a shortcode ("[name") alone in its
+# paragraph.
+_NOT_SIMPLE = re.compile(r"[<>*_`\\#|~\x00-\x09\x0b-\x1f\x7f-\x9f]|\[(?=[A-Za-z])|&(?=[#A-Za-z0-9])|[^\S \n]")
+# html2text escapes "1." "+" "-" at the start of each run of text it is handed (a line, or
+# what follows a tag or a "&"), not just at the start of a line; such text (or "=" or "1)",
+# which the plain path avoids too) takes the full conversion.
+_RUN_START_MARKER = re.compile(r"(?:^|[>&])\s*(?:[-+=]|\d+[.)])", re.M)
+# html2text writes a link whose text is its absolute URL as "<url>".
+_ABSOLUTE_URL = re.compile(r"[a-zA-Z+]+://")
+
+
+def _simple_markup(text: str) -> str | None:
+    """``text`` with each simple link or emphasis element (see :data:`_ELEMENT`) written as
+    Markdown, when that is all the markup it holds and no text would be escaped; else None."""
+    if _RUN_START_MARKER.search(text):
+        return None
+    out: list[str] = []
+    pos = 0
+    for m in _ELEMENT.finditer(text):
+        out.append(text[pos : m.start()])
+        href, label = m.group(1), m.group(2)
+        if href is None:
+            mark, label = _MARKS[m.group(3)], m.group(4)
+            md = mark + label + mark
+        elif label == href and _ABSOLUTE_URL.match(href):
+            md = f"<{href}>"
+        else:
+            md = f"[{label}](<{href}>)"
+        # Text with spaces at its edges, or over two lines, is moved or broken up first.
+        if not label or label != label.strip() or "\n" in label or _NOT_SIMPLE.search(label):
+            return None
+        out.append(md)
+        pos = m.end()
+    out.append(text[pos:])
+    if any(_NOT_SIMPLE.search(out[i]) for i in range(0, len(out), 2)):
+        return None
+    return "".join(out)
+
+
+def _paragraphs(text: str) -> str:
+    # HTML collapses runs of white space; wpautop makes paragraphs and <br>s.
+    paragraphs = []
+    for para in _PARAGRAPHS.split(text):
+        lines = [" ".join(line.split()) for line in para.split("\n")]
+        lines = [line for line in lines if line]
+        if lines:
+            paragraphs.append("  \n".join(lines))
+    return "\n\n".join(paragraphs)
 
 
 def comment_markdown(text: str) -> str:
@@ -26,13 +90,9 @@ def comment_markdown(text: str) -> str:
     if not text:
         return ""
     if not _SPECIAL.search(text):
-        # HTML collapses runs of white space; wpautop makes paragraphs and <br>s.
-        paragraphs = []
-        for para in _PARAGRAPHS.split(text):
-            lines = [" ".join(line.split()) for line in para.split("\n")]
-            lines = [line for line in lines if line]
-            if lines:
-                paragraphs.append("  \n".join(lines))
-        return "\n\n".join(paragraphs)
+        return _paragraphs(text)
+    markdown = _simple_markup(text)
+    if markdown is not None:
+        return _paragraphs(markdown)
     ctx = TransformContext()
     return ctx.restore(html_to_markdown(wpautop(text), ctx)).strip()

@@ -10,7 +10,10 @@ html2text itself is configured for fidelity (no wrapping, no ASCII substitution,
 links, image titles, ``*`` emphasis that works inside words and in scripts without spaces)
 and a subclass fixes the places where it changes the text: it no longer inserts spaces around
 emphasis (which altered CJK text), no longer collapses no-break and ideographic spaces, and
-escapes ``<`` and ``&`` that came from entities so that ``&lt;div&gt;`` stays text.
+escapes ``<`` and ``&`` that came from entities so that ``&lt;div&gt;`` stays text. For
+speed, it also takes fast paths through html2text's and the standard HTML parser's code in
+the commonest cases (plain tags, text that needs no escaping); tests/test_html2md.py checks
+that they give what that code gives.
 
 Tokens are *not* restored here: the pipeline calls :meth:`TransformContext.restore` once at
 the end. A fresh html2text parser is built for every call: construction costs about 9 µs
@@ -25,6 +28,7 @@ import re
 
 import html2text
 from html2text.elements import ListElement
+from html2text.utils import escape_md_section
 
 from .context import TransformContext
 from .htmlprep import BR_MARK as _BR_MARK
@@ -47,6 +51,29 @@ _EMPHASIS_TAGS = {"em": "*", "i": "*", "u": "*", "strong": "**", "b": "**", "del
 _FORMAT_TAG = re.compile(r"<(/?)(a|strong|b|em|i|u|del|s|strike)\b[^>]*>", re.I)
 _LEADING_SPACES = re.compile(r"(?:\s|&nbsp;)*")
 
+
+# A superset of what html2text's escape_md_section() escapes (with escape_snob off): a
+# backslash, or "1." "+" "-" after the spaces that start a line. Text without a match (most
+# of it) is left as it is without running its four substitutions (see _may_need_escape()).
+_MAY_ESCAPE = re.compile(r"\\|^\s*(?:\d+\.|[+-])", re.M)
+_MARKER_FIRST = re.compile(r"\s*(?:\d+\.|[+-])")
+
+
+def _may_need_escape(text: str) -> bool:
+    """``_MAY_ESCAPE.search(text)``, sooner: a regex search tries every position, but a
+    line starts only at the beginning or after a newline."""
+    if "\\" in text or _MARKER_FIRST.match(text):
+        return True
+    return "\n" in text and _MAY_ESCAPE.search(text) is not None
+
+# html2text's collapse of white space in text (its o() calls re.sub(r"\s+", " ", data)).
+_WHITESPACE = re.compile(r"\s+")
+
+# Tags the parser's fast paths take (see _Converter.parse_starttag): lower case, without
+# attributes, of elements whose content is ordinary markup; "<br />" too.
+_PLAIN_TAG_NAMES = r"(p|div|span|em|strong|b|i|u|s|del|strike|li|ul|ol|blockquote|h[1-6]|dl|dt|dd|br|hr|sup|sub|code)"
+_PLAIN_START_TAG = re.compile("<" + _PLAIN_TAG_NAMES + "( ?/)?>")
+_PLAIN_END_TAG = re.compile("</" + _PLAIN_TAG_NAMES + ">")
 
 _LABEL_SPECIAL = re.compile(r"([\\\[\]])")
 _URL_SPECIAL = re.compile(r"[\s()<>]")
@@ -94,6 +121,14 @@ class _Converter(html2text.HTML2Text):
             self.empty_link = False
 
     def handle_tag(self, tag: str, attrs: dict[str, str | None], start: bool) -> None:
+        if tag == "p" or tag == "div":
+            # The most frequent tags, done as html2text does them (no other rule of its
+            # handle_tag() applies to them with these options).
+            self.current_tag = tag
+            if not self.astack and not self.split_next_td:
+                self.p()
+            self.lastWasList = False
+            return
         mark = _EMPHASIS_TAGS.get(tag)
         if mark is not None:
             # Unlike html2text: no space inserted before or after the marks. Spaces were
@@ -203,7 +238,84 @@ class _Converter(html2text.HTML2Text):
             super().o("", force=True)  # the pending blank line(s), then the indent
             self.out(self.list_code_indent)
             self.lastWasNL = False
-        super().o(data, puredata, force)
+        if force or self.quiet or self.pre or self.startpre or self.abbr_data is not None:
+            super().o(data, puredata, force)
+            return
+        # Fast path: what html2text's o() does in the usual state (not forced, not quiet, not
+        # in <pre>, no abbreviation being recorded): its Google Docs, <pre>, reference-link
+        # and abbreviation steps do nothing then, so only these remain.
+        if puredata:
+            # Skipped for text whose only white space is single spaces (any other white
+            # space character is not printable).
+            if "  " in data or not data.isprintable():
+                data = _WHITESPACE.sub(" ", data)
+            if data and data[0] == " ":
+                self.space = True
+                data = data[1:]
+        if not data:
+            return
+        if self.start:
+            self.space = False
+            self.p_p = 0
+            self.start = False
+        if self.p_p:
+            bq = ">" * self.blockquote + " " if self.blockquote else ""
+            self.out((self.br_toggle + "\n" + bq) * self.p_p)
+            self.space = False
+            self.br_toggle = ""
+        if self.space:
+            if not self.lastWasNL:
+                self.out(" ")
+            self.space = False
+        self.p_p = 0
+        self.out(data)
+        self.outcount += 1
+
+    def handle_data(self, data: str, entity_char: bool = False) -> None:
+        """html2text's handle_data(), with its Markdown escaping skipped for text that
+        cannot need it (see :data:`_MAY_ESCAPE`)."""
+        if not data or self.stressed or self.preceding_stressed or self.style or self.maybe_automatic_link is not None:
+            super().handle_data(data, entity_char)  # the states with extra rules
+            return
+        if data.isspace() and not (self.quiet or self.pre or self.startpre or self.abbr_data is not None):
+            # White space between elements (a newline between paragraphs): all that o()
+            # would do with it in this state is to note a pending space.
+            self.preceding_data = data
+            self.space = True
+            return
+        if not self.code and not self.pre and not entity_char and _may_need_escape(data):
+            data = escape_md_section(data, snob=self.escape_snob)
+        self.preceding_data = data
+        self.o(data, puredata=True)
+
+    def updatepos(self, i: int, j: int) -> int:
+        # The parser counts lines and columns on every step, for error messages only
+        # (getpos()); html2text never asks.
+        return j
+
+    def parse_starttag(self, i: int) -> int:
+        # Fast path for the commonest tags, written without attributes: the standard
+        # parser's general attribute parsing would end in these same calls.
+        m = _PLAIN_START_TAG.match(self.rawdata, i)
+        if m is None:
+            return int(super().parse_starttag(i))
+        self._HTMLParser__starttag_text = m.group()  # what the parser keeps for get_starttag_text()
+        tag = self.lasttag = m.group(1)
+        # handle_starttag() and handle_endtag() of html2text, without their wrapping.
+        self.handle_tag(tag, {}, True)
+        if m.group(2):
+            self.handle_tag(tag, {}, False)
+        return m.end()
+
+    def parse_endtag(self, i: int) -> int:
+        # Fast path, as parse_starttag(); inside <script> or <style> the parser has rules
+        # of its own.
+        m = _PLAIN_END_TAG.match(self.rawdata, i)
+        if m is None or self.cdata_elem is not None:
+            return int(super().parse_endtag(i))
+        self.handle_tag(m.group(1), {}, False)  # html2text's handle_endtag()
+        self.clear_cdata_mode()
+        return m.end()
 
     def _entity(self, char: str) -> None:
         if not self.code and not self.pre:

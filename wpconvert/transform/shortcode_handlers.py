@@ -8,7 +8,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from wpconvert.transform.context import AttachmentRef, TransformContext
-from wpconvert.transform.shortcodes import _UNHIDE, Handler, Shortcode, do_shortcode, register
+from wpconvert.transform.shortcodes import Handler, Shortcode, _unhide, do_shortcode, register
 
 # -- HTML helpers -------------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ def _media(kind: str, formats: tuple[str, ...]) -> Handler:
         if not sources:
             ctx.count("media-unresolved:" + kind)
             return ""
-        sources = list(dict.fromkeys(s.translate(_UNHIDE) for s in sources))
+        sources = list(dict.fromkeys(_unhide(s) for s in sources))
         poster = sc.attrs.get("poster", "").strip() if kind == "video" else ""
         extra = f' poster="{_attr(poster)}"' if poster else ""
         if len(sources) == 1:

@@ -192,12 +192,19 @@ _HTML_ELEMENT = re.compile(
     r"<(?:(?=!--)!(?:-(?!->)[^-]*+)*+(?:-->)?"
     r"|(?=!\[CDATA\[)!\[CDATA\[[^\]]*+(?:\](?!\]>)[^\]]*+)*+(?:\]\]>)?|[^>]*>?)"
 )
-_HIDE = str.maketrans("[]", "\ue000\ue001")
-_UNHIDE = str.maketrans("\ue000\ue001", "[]")
+# Without "<!" (comments, CDATA) an element runs from "<" to the first ">": one holding a bracket has a "<" (the last
+# before the bracket) followed by the bracket with no "<" or ">" between. No such match: nothing to hide.
+_BRACKET_IN_TAG = re.compile(r"<[^<>]*[\[\]]")
 
 
 def _hide_brackets_in_tags(text: str) -> str:
-    return _HTML_ELEMENT.sub(lambda m: m.group(0).translate(_HIDE), text)
+    if "<!" not in text and not _BRACKET_IN_TAG.search(text):
+        return text
+    return _HTML_ELEMENT.sub(lambda m: m.group(0).replace("[", "\ue000").replace("]", "\ue001"), text)
+
+
+def _unhide(text: str) -> str:
+    return text.replace("\ue000", "[").replace("\ue001", "]")
 
 
 _ACTIVE: ContextVar[ShortcodeRegistry | None] = ContextVar("wpconvert_shortcodes", default=None)
@@ -248,7 +255,7 @@ class ShortcodeRegistry:
             text = self.run(text, ctx)
         finally:
             _ACTIVE.reset(token)
-        return text.translate(_UNHIDE) if hide else text
+        return _unhide(text) if hide else text
 
     def run(self, text: str, ctx: TransformContext) -> str:
         """One ``do_shortcode`` pass, without the bracket hiding that :meth:`apply` adds."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from operator import methodcaller
 
 __all__ = ["ALLBLOCKS", "shortcode_unautop", "wpautop"]
 
@@ -33,8 +34,11 @@ ALLBLOCKS = (
 now inline and only newline-preserved, like script/style/svg): no paragraph is opened inside or around them."""
 
 _A = re.ASCII
+_GROUP_1 = methodcaller("group", 1)  # "\1" (group 1 takes part in every match), without Python 3.11's template code
 _BR_PAIR = re.compile(r"<br\s*/?>\s*<br\s*/?>", _A)
-_BLOCK_OPEN = re.compile(r"(<" + ALLBLOCKS + r"[\s/>])", _A)
+# WordPress's "(<tag[\s/>])" -> "\n\n$1", as "<(?=tag[\s/>])" -> "\n\n<" (no template to expand; the rest of a
+# match holds no "<", so no match is lost).
+_BLOCK_OPEN = re.compile(r"<(?=" + ALLBLOCKS + r"[\s/>])", _A)
 _BLOCK_CLOSE = re.compile(r"(</" + ALLBLOCKS + r">)", _A)
 _HR = re.compile(r"(<hr\s*?/?>)", _A)
 
@@ -48,6 +52,9 @@ _HTML_ELEMENT = re.compile(
     _A,
 )
 _WPNL = " <!-- wpnl --> "
+# Without "<!" (comments, CDATA), an element runs from "<" to the first ">": one holding a newline has a "<" (the
+# last before the newline) followed by the newline with no "<" or ">" between. No such match: no newline to hide.
+_NEWLINE_IN_TAG = re.compile(r"<[^<>]*\n")
 
 # Linear time. Several of WordPress's regular expressions are quadratic on some inputs; they are
 # replaced by ones that give the same result on every input (tests/test_wpautop.py compares them
@@ -96,6 +103,7 @@ _P_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + _tag_rest("/?" + ALLBLOCKS) + 
 _PRESERVE_OPEN = re.compile(r"<(script|style|svg|math)", _A)
 _PRESERVE_CLOSE = re.compile(r"</(script|style|svg|math)>", _A)
 _WS_RUN = re.compile(r"\s+", _A)
+_HORIZONTAL_SPACE = " \t\r\f\v"  # the ASCII whitespace (\s) but the newline
 _BR_AFTER_BLOCK = re.compile(r"(</?" + ALLBLOCKS + _tag_rest("/?" + ALLBLOCKS) + r")\s*<br />", _A)
 _BR_BEFORE_BLOCK = re.compile(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", _A)
 _FINAL_NL_P = re.compile(r"\n</p>$")
@@ -322,13 +330,18 @@ def _unwrap_li(text: str) -> str:
 def _nl_to_br(text: str) -> str:
     # WordPress's "(?<!<br />)\s*\n" -> "<br />\n": in each run of whitespace holding a newline, from its start
     # (or from its second character when "<br />" precedes it) to its last newline. The regex would try every
-    # character of a run without a newline and scan the rest of the run each time.
+    # character of a run without a newline and scan the rest of the run each time. Runs are found from their
+    # newlines (str.find is much faster than a regex scan).
     out: list[str] = []
     done = 0
-    for m in _WS_RUN.finditer(text):
-        start, last = m.start(), text.rfind("\n", m.start(), m.end())
-        if last < 0:
-            continue
+    end = 0
+    while (start := text.find("\n", end)) >= 0:
+        while start > end and text[start - 1] in _HORIZONTAL_SPACE:
+            start -= 1
+        run = _WS_RUN.match(text, start)
+        assert run is not None
+        end = run.end()
+        last = text.rfind("\n", start, end)
         if text.endswith("<br />", 0, start):
             start += 1
             if start > last:
@@ -342,11 +355,9 @@ def _nl_to_br(text: str) -> str:
 def _newlines_in_tags(text: str) -> str:
     # wp_replace_in_html_tags($text, ["\n" => " <!-- wpnl --> "]): newlines *inside* a tag
     # (between attributes) or inside a comment must not become paragraphs or <br />.
-    def one(m: re.Match[str]) -> str:
-        element = m.group(0)
-        return element.replace("\n", _WPNL) if "\n" in element else element
-
-    return _HTML_ELEMENT.sub(one, text) if "\n" in text else text
+    if "\n" not in text or ("<!" not in text and not _NEWLINE_IN_TAG.search(text)):
+        return text
+    return _HTML_ELEMENT.sub(lambda m: m.group(0).replace("\n", _WPNL), text)
 
 
 def _extract_pre(text: str, store: list[str]) -> str:
@@ -410,13 +421,14 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
         if "<!--" in text:
             text = _comment_lines(text, raw)
 
-    # Change multiple <br>s into two line breaks, which will turn into paragraphs.
-    text = _BR_PAIR.sub("\n\n", text)
+    # Change multiple <br>s into two line breaks, which will turn into paragraphs. (Here and below, a
+    # substitution is skipped when the literal text its pattern needs is absent.)
+    text = _BR_PAIR.sub("\n\n", text) if "<br" in text else text
     # Add a double line break above block-level opening tags, below closing ones, and
     # after <hr> (which is self-closing).
-    text = _BLOCK_OPEN.sub("\n\n\\1", text)
+    text = _BLOCK_OPEN.sub("\n\n<", text)
     text = _BLOCK_CLOSE.sub("\\1\n\n", text)
-    text = _HR.sub("\\1\n\n", text)
+    text = _HR.sub("\\1\n\n", text) if "<hr" in text else text
     # Find newlines in all elements and add placeholders.
     text = _newlines_in_tags(text)
 
@@ -442,24 +454,25 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
 
     # Remove more than two contiguous line breaks, split on blank lines, and wrap every
     # piece in a <p>.
-    text = _MANY_NL.sub("\n\n", text)
+    text = _MANY_NL.sub("\n\n", text) if "\n\n\n" in text else text
     pieces = [p for p in _PARA_SPLIT.split(text) if p]
     text = "".join(f"<p>{p.strip(chr(10))}</p>\n" for p in pieces)
 
     # Under certain strange conditions it could create a P of entirely whitespace.
     text = _EMPTY_P.sub("", text)
     # Add a closing <p> inside <div>, <address>, or <form> tag if missing.
-    text = _UNCLOSED_P.sub("<p>\\1</p></\\2>", text)
+    if "</div>" in text or "</address>" in text or "</form>" in text:
+        text = _UNCLOSED_P.sub("<p>\\1</p></\\2>", text)
     # If an opening or closing block element tag is wrapped in a <p>, unwrap it.
-    text = _P_AROUND_BLOCK.sub("\\1", text)
+    text = _P_AROUND_BLOCK.sub(_GROUP_1, text)
     # In some cases <li> may get wrapped in <p>, fix them.
     text = _unwrap_li(text)
     # If a <blockquote> is wrapped with a <p>, move it inside the <blockquote>.
     text = _P_BLOCKQUOTE.sub("<blockquote\\1><p>", text)
     text = text.replace("</blockquote></p>", "</p></blockquote>")
     # If a block tag is preceded by an opening <p> or followed by a closing </p>, drop it.
-    text = _P_BEFORE_BLOCK.sub("\\1", text)
-    text = _P_AFTER_BLOCK.sub("\\1", text)
+    text = _P_BEFORE_BLOCK.sub(_GROUP_1, text)
+    text = _P_AFTER_BLOCK.sub(_GROUP_1, text)
 
     if br:
         # Keep the newlines of script/style/svg/math (mostly placeholders by now).
@@ -470,8 +483,9 @@ def wpautop(text: str, br: bool = True, shortcodes: Iterable[str] | None = None)
         text = text.replace("<WPPreserveNewline />", "\n")
 
     # A <br /> after a block tag, or before some of them, is dropped.
-    text = _BR_AFTER_BLOCK.sub("\\1", text)
-    text = _BR_BEFORE_BLOCK.sub("\\1", text)
+    if "<br />" in text:
+        text = _BR_AFTER_BLOCK.sub(_GROUP_1, text)
+        text = _BR_BEFORE_BLOCK.sub(_GROUP_1, text)
     text = _FINAL_NL_P.sub("</p>", text)
 
     # Restore newlines in all elements.
