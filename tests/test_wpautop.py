@@ -12,7 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from wpconvert.transform import wpautop as wpautop_module
-from wpconvert.transform.wpautop import shortcode_unautop, wpautop
+from wpconvert.transform.unautop import shortcode_unautop
+from wpconvert.transform.wpautop import wpautop
 
 # -- the corpus pair -----------------------------------------------------------------------
 
@@ -147,6 +148,10 @@ def test_standalone_shortcodes_are_not_wrapped() -> None:
     assert wpautop("see [gallery] here") == "<p>see [gallery] here</p>\n"
     assert wpautop("[[gallery]]") == "<p>[[gallery]]</p>\n"
     assert wpautop("[1]") == "<p>[1]</p>\n"
+
+
+def test_shortcode_unautop_is_still_importable_from_wpautop() -> None:
+    assert wpautop_module.shortcode_unautop is shortcode_unautop
 
 
 def test_shortcode_unautop_with_registered_names() -> None:
