@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wpconvert import paths
 from wpconvert.paths import (
     PathAllocator,
     atomic_write,
@@ -378,3 +379,31 @@ def test_atomic_write_long_name(tmp_path: Path) -> None:
     name = safe_segment("日本語" * 100, ext=".md")
     atomic_write(tmp_path / name, "x")  # the temp name must not exceed the name limit
     assert (tmp_path / name).read_text() == "x"
+
+
+def _clean_reference(text: str) -> str:
+    """The character loop _clean() replaced with a translation table (kept as the spec)."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFC", text):
+        code = ord(ch)
+        if ch in '/\\<>:"|?*':
+            out.append("_")
+        elif ch in "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85":
+            out.append(" ")
+        elif code < 0x20 or 0x7F <= code <= 0x9F or ch in paths.INVISIBLE or 0xD800 <= code <= 0xDFFF:
+            continue
+        else:
+            out.append(ch)
+    return "".join(out).strip(". ")
+
+
+NAME_TEXT = st.one_of(
+    st.text(),
+    st.text(alphabet=st.sampled_from('ab. /\\<>:"|?*\t\n\x00\x1f\x7f\x85\x9f\u202e\u200b\ufeffe\u0301é\ud800')),
+    st.from_regex(r"[ -~]{0,30}", fullmatch=True),
+)
+
+
+@given(NAME_TEXT)
+def test_clean_is_the_character_loop(text: str) -> None:
+    assert paths._clean(text) == _clean_reference(text)

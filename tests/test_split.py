@@ -35,7 +35,11 @@ def _lines_by_lxml(path: Path) -> list[int]:
 
 def _cut(path: Path) -> list[tuple[int, bytes]]:
     with open(path, "rb") as fh:
-        return list(split.split_items(fh))
+        cut = list(split.split_items(fh))
+    # Each item's offset is where its bytes are in the file (workers read them from there).
+    whole = path.read_bytes()
+    assert all(whole[offset : offset + len(data)] == data for _, offset, data in cut)
+    return [(line, data) for line, _, data in cut]
 
 
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 20])

@@ -174,7 +174,7 @@ def _convert(
         if media is not None:
             _fetch_media(media, writer, tree, out_path)
         if index is not None:
-            index.flush()
+            index.finish()  # lookups while planning (a page's parents) use its indexes
             writer.plan(index)  # type: ignore[attr-defined]
         if writer.parallel:
             skip = partial(_reason, writer=type(writer), options=opts)

@@ -7,9 +7,10 @@ parsed it to the one that builds it (see :mod:`wpconvert.pipeline`).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from .model import Author, Comment, Item, ItemTerm, Meta, Source, Term
@@ -341,6 +342,25 @@ def _drop_rss_twins(terms: list[ItemTerm]) -> list[ItemTerm]:
     return [t for t in terms if t.slug or (t.kind, t.name) not in named]
 
 
+class FileSlice(NamedTuple):
+    """An item's bytes by where they are in a plain file, with the root element that
+    declares its namespaces (see :func:`wpconvert.split.split_items`)."""
+
+    path: str
+    offset: int
+    length: int
+    wrap: bytes
+
+    def read(self) -> bytes:
+        """The item inside its root element, as :func:`parse_exact` takes it."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            data = os.pread(fd, self.length, self.offset)
+        finally:
+            os.close(fd)
+        return self.wrap + data + b"</rss>"
+
+
 @dataclass(frozen=True, slots=True)
 class RawItem:
     """An item read but not built yet: its ``<item>`` element serialized, and where it was.
@@ -359,7 +379,7 @@ class RawItem:
     data: bytes | Any
     report: bool
     # data is the item as cut from the export (wpconvert.split), inside a root element
-    # that declares its namespaces: it must parse as it is.
+    # that declares its namespaces (or a FileSlice to read it from): it must parse as it is.
     exact: bool = False
 
 
@@ -378,7 +398,7 @@ def build_raw(raw: RawItem) -> tuple[Item, Notes]:
     :meth:`Export.add_notes`)."""
     notes: Notes = []
     if raw.exact:
-        el = parse_exact(raw.data)
+        el = parse_exact(raw.data.read() if isinstance(raw.data, FileSlice) else raw.data)
     else:
         el = parse_item(raw.data) if isinstance(raw.data, bytes) else raw.data
     item = build_item(el, Source(raw.file, raw.line), lambda kind, cid: notes.append((kind, cid)))

@@ -41,6 +41,11 @@ class Source:
     path: Path
     member: str = ""  # the file's name inside a .zip
 
+    def is_plain_file(self) -> bool:
+        """Whether the export's bytes are those of a regular file (not compressed, not in
+        an archive, not a pipe): then a part of it can be read again by its offset."""
+        return not self.member and self.path.suffix.lower() not in (".gz", ".bz2", ".xz") and self.path.is_file()
+
     def open(self) -> IO[bytes]:
         """Open the export's bytes for streaming (decompressed)."""
         try:

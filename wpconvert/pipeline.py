@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import policy
-from .build import InputEnd, RawItem, build_raw
+from .build import FileSlice, InputEnd, RawItem, build_raw
 from .model import Item
 from .options import Options
 from .parallel import default_jobs, ordered_map
@@ -127,7 +127,7 @@ def _batches(raws: Iterable[RawItem | InputEnd]) -> Iterator[list[RawItem | Inpu
     for raw in raws:
         batch.append(raw)
         if isinstance(raw, RawItem):
-            size += len(raw.data)
+            size += raw.data.length if isinstance(raw.data, FileSlice) else len(raw.data)
         if size >= BATCH_BYTES or len(batch) >= BATCH_ITEMS:
             yield batch
             batch, size = [], 0

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import build
 from . import inputs as _inputs
-from .build import MAX_REPLY_DEPTH, InputEnd, Notes, RawItem, _author, _key, _term, _text, build_raw, thread_comments
+from .build import MAX_REPLY_DEPTH, FileSlice, InputEnd, Notes, RawItem, _author, _key, _term, _text, build_raw, thread_comments
 from .errors import InputError
 from .model import Author, Item, Site, Source, Term
 from .report import Problem, Report
@@ -184,8 +184,13 @@ class Export:
             self._pending[k] = found
             report = k not in self._notes_reported
             if cut and k in self._wrap:
-                for line, data in self._cut(src):
-                    yield RawItem(count, k, src.name, line, self._wrap[k] + data + b"</rss>", report, True)
+                # From a plain file, workers read each item's bytes themselves (by offset):
+                # cheaper than passing them through a pipe.
+                path = str(src.path) if src.is_plain_file() else None
+                for line, offset, data in self._cut(src):
+                    payload = FileSlice(path, offset, len(data), self._wrap[k]) if path is not None \
+                        else self._wrap[k] + data + b"</rss>"
+                    yield RawItem(count, k, src.name, line, payload, report, True)
                     count += 1
                 yield InputEnd(k)
                 continue
@@ -209,8 +214,8 @@ class Export:
                 raise
             yield InputEnd(k)
 
-    def _cut(self, src: _inputs.Source) -> Iterator[tuple[int, bytes]]:
-        """The items of ``src`` as cut from its bytes (line, bytes)."""
+    def _cut(self, src: _inputs.Source) -> Iterator[tuple[int, int, bytes]]:
+        """The items of ``src`` as cut from its bytes (line, offset, bytes)."""
         try:
             with src.open() as stream:
                 yield from split_items(stream)

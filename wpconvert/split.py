@@ -39,8 +39,9 @@ def can_split(head: bytes) -> bool:
     return m is None or m.group(1).lower() in (b"utf-8", b"utf8", b"us-ascii", b"ascii")
 
 
-def split_items(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Yield (line, bytes) for each ``<item>`` element of ``stream``, in order."""
+def split_items(stream: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
+    """Yield (line, offset, bytes) for each ``<item>`` element of ``stream``, in order
+    (``offset``: where its bytes start in the stream)."""
     buf = b""
     base = 0  # absolute offset of buf[0]
     pos = 0  # where the scan goes on, in buf
@@ -99,14 +100,18 @@ def split_items(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             counted = base + start
             pos = m.end()
             # The quick way, item after item, while it holds: an item ends at the first
-            # "</item>" when every CDATA section before it is closed (a wrong guess cannot
-            # pass: each item is parsed on its own, see build_raw).
+            # "</item>" when the last CDATA section before it is closed (sections do not
+            # nest, and "]]>" cannot stand in text; a wrong guess cannot pass anyway: each
+            # item is parsed on its own, see build_raw).
             while True:
                 stop = buf.find(b"</item>", pos)
-                if stop < 0 or buf.count(b"<![CDATA[", start, stop) != buf.count(b"]]>", start, stop):
+                if stop < 0:
+                    break
+                last = buf.rfind(b"<![CDATA[", start, stop)
+                if last >= 0 and buf.find(b"]]>", last + 9, stop) < 0:
                     break  # the careful scan, token by token (and reading on)
                 pos = stop + 7
-                yield line, buf[start:pos]
+                yield line, base + start, buf[start:pos]
                 seen_item = True
                 start = -1
                 size = CHUNK
@@ -122,7 +127,7 @@ def split_items(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         if tok.startswith(b"</item"):
             if start < 0:
                 raise SplitFailed("an item closed that was not open")
-            yield line, buf[start:end]
+            yield line, base + start, buf[start:end]
             seen_item = True
             start, pos = -1, end
             size = CHUNK

@@ -124,7 +124,9 @@ class _StreamingFile:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = path.with_name(f".wpconvert-tmp-{path.name}")
-        self.fh: IO[str] = open(self.tmp, "w", encoding="utf-8", newline="\n")
+        # Binary: items arrive as UTF-8 bytes, encoded in the worker that made them (a str
+        # would be encoded to cross the process boundary, decoded, and encoded again here).
+        self.fh: IO[bytes] = open(self.tmp, "wb")
 
     def commit(self) -> None:
         self.fh.flush()
@@ -143,7 +145,7 @@ class JSONWriter(Writer):
     parallel = True
 
     def write(self, items: Iterable[Item]) -> None:
-        def outcomes() -> Iterable[tuple[Any, int, str]]:
+        def outcomes() -> Iterable[tuple[Any, int, bytes]]:
             for item in items:
                 yield item, self.ctx.seq, self.prepare(item)
         self._write(outcomes())
@@ -151,9 +153,9 @@ class JSONWriter(Writer):
     def write_prepared(self, outcomes: Iterable[Outcome]) -> None:
         self._write((o.ref, o.seq, o.payload) for o in outcomes)
 
-    def prepare(self, item: Item) -> str:
-        """The item's JSON text (in a worker process with ``-j``)."""
-        return _dumps(item_dict(item, self.media_for(item)))
+    def prepare(self, item: Item) -> bytes:
+        """The item's JSON text, UTF-8 encoded (in a worker process with ``-j``)."""
+        return _dumps(item_dict(item, self.media_for(item))).encode()
 
     def head(self) -> str:
         """What comes before the items."""
@@ -169,19 +171,20 @@ class JSONWriter(Writer):
     # The document: items separated by ",\n" between the head and the closing brackets.
     separator, first_separator, tail = ",\n", "\n", "\n]}\n"
 
-    def _write(self, texts: Iterable[tuple[Any, int, str]]) -> None:
+    def _write(self, texts: Iterable[tuple[Any, int, bytes]]) -> None:
         ctx = self.ctx
         out = _StreamingFile(ctx.output)
         fh = out.fh
-        fh.write(self.head())
-        sep = self.first_separator
+        fh.write(self.head().encode())
+        first, separator = self.first_separator.encode(), self.separator.encode()
+        sep = first
         name = ctx.output.name
         for ref, seq, text in texts:
             fh.write(sep)
             fh.write(text)
-            sep = self.separator
+            sep = separator
             ctx.report.written(ref, name, seq)
-        fh.write(self.tail)
+        fh.write(self.tail.encode())
         out.commit()
 
     def media_for(self, item: Item) -> dict[str, str] | None:
@@ -214,11 +217,11 @@ class JSONLinesWriter(JSONWriter):
         }
         return _line(_dumps(head))
 
-    def prepare(self, item: Item) -> str:
-        """The item's record, one line."""
+    def prepare(self, item: Item) -> bytes:
+        """The item's record, one line (UTF-8)."""
         record = {"record": "item"}
         record.update(item_dict(item, self.media_for(item)))
-        return _line(_dumps(record))
+        return _line(_dumps(record)).encode()
 
 
 def _line(text: str) -> str:
