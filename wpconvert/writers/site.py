@@ -36,12 +36,27 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SKIP_TAXONOMIES = frozenset(("nav_menu", "post_format", "link_category"))
 
 
+# The way WordPress writes a date; strptime() (slow: a tenth of a millisecond) reads the
+# rest, which it accepts too (single digits, a leap second).
+_MYSQL_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-5][0-9])")
+
+
+def _parse_date(value: str) -> dt.datetime:
+    m = _MYSQL_DATE.fullmatch(value)
+    if m is not None:
+        try:
+            return dt.datetime(*map(int, m.groups()))
+        except ValueError:
+            pass
+    return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+
+
 def iso_date(local: str | None, gmt: str | None) -> dt.datetime | None:
     """A post date as a datetime: from the GMT date (UTC-aware) or else the local one."""
     for value, tz in ((gmt, dt.UTC), (local, None)):
         if value:
             try:
-                return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz)
+                return _parse_date(value.strip()).replace(tzinfo=tz)
             except ValueError:
                 continue
     return None
