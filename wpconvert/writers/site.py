@@ -45,7 +45,8 @@ def _parse_date(value: str) -> dt.datetime:
     m = _MYSQL_DATE.fullmatch(value)
     if m is not None:
         try:
-            return dt.datetime(*map(int, m.groups()))
+            y, mo, d, h, mi, sec = map(int, m.groups())
+            return dt.datetime(y, mo, d, h, mi, sec)
         except ValueError:
             pass
     return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
