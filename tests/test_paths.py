@@ -407,3 +407,95 @@ NAME_TEXT = st.one_of(
 @given(NAME_TEXT)
 def test_clean_is_the_character_loop(text: str) -> None:
     assert paths._clean(text) == _clean_reference(text)
+
+
+# --- fast paths for ASCII names agree with the general rules ---------------------------------
+
+ASCII_NAME = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=0x7F)),
+    st.text(alphabet=st.sampled_from("aZ09_-./\\ \t\n\x1c\x1f\x00\x7f!%#?\"'<>|*()[]{}:;,~")),
+)
+
+
+def _path_key_reference(path: str) -> tuple[str, ...]:
+    return tuple(unicodedata.normalize("NFD", unicodedata.normalize("NFD", p).casefold())
+                 for p in PurePosixPath(path).parts)
+
+
+@given(st.one_of(ASCII_NAME, st.text()))
+def test_path_key_is_caseless_matching(path: str) -> None:
+    assert paths.path_key(path) == _path_key_reference(path)
+
+
+def _url_segment_reference(text: str, max_bytes: int = 120) -> str:
+    out: list[str] = []
+    hyphen = False
+    for ch in unicodedata.normalize("NFC", text).lower():
+        cat = unicodedata.category(ch)
+        if cat[0] in "LM" or cat == "Nd" or ch == "_":
+            if hyphen and out:
+                out.append("-")
+            hyphen = False
+            out.append(ch)
+        elif ch in "-–—./\\" or cat[0] == "Z" or ch.isspace():
+            hyphen = True
+    seg = "".join(out).lstrip("_-")
+    raw = seg.encode("utf-8")
+    if len(raw) > max_bytes:
+        seg = raw[:max_bytes].decode("utf-8", "ignore").rstrip("_-")
+    seg = unicodedata.normalize("NFC", seg)
+    return safe_segment(seg, max_bytes=max_bytes + 1) if seg else ""
+
+
+@given(st.one_of(ASCII_NAME, st.text()), st.sampled_from([3, 120]))
+def test_url_segment_ascii_path_agrees(text: str, max_bytes: int) -> None:
+    from wpconvert.writers.generator import url_segment
+
+    assert url_segment(text, max_bytes) == _url_segment_reference(text, max_bytes)
+
+
+def _old_path_reference(link: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    from wpconvert.writers import redirects
+
+    if not link:
+        return None
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return None
+    if parts.query or not parts.path:
+        return None
+    try:
+        path = unicodedata.normalize("NFC", unquote(parts.path, errors="strict"))
+    except UnicodeDecodeError:
+        return None
+    segments = path.strip("/").split("/")
+    if segments == [""]:
+        return None
+    for seg in segments:
+        if not seg or seg in (".", "..") or len(seg.encode("utf-8")) > redirects.MAX_SEGMENT_BYTES:
+            return None
+        if any(ch in redirects._PATH_UNSAFE or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+               for ch in seg):
+            return None
+    tail = "" if segments[-1].lower().endswith((".html", ".htm")) else "/"
+    return "/" + "/".join(segments) + tail
+
+
+@given(st.one_of(ASCII_NAME, st.text()), st.sampled_from(["/", "", ".html", "?p=1"]))
+def test_old_path_ascii_check_agrees(path: str, end: str) -> None:
+    from wpconvert.writers import redirects
+
+    link = "http://example.test/" + path + end
+    assert redirects.old_path(link) == _old_path_reference(link)
+
+
+@given(st.text(), st.sampled_from([("", 255, "untitled"), (".md", 200, "post-7"), ("", 20, "x")]))
+def test_safe_segment_remembers_each_question_apart(name: str, args: tuple[str, int, str]) -> None:
+    ext, max_bytes, fallback = args
+    first = safe_segment(name, max_bytes=max_bytes, ext=ext, fallback=fallback)
+    paths._segments.clear()
+    assert paths._safe_segment(name, max_bytes, ext, fallback) == first
+    assert safe_segment(name, max_bytes=max_bytes, ext=ext, fallback=fallback) == first

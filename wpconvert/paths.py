@@ -130,6 +130,22 @@ def safe_segment(
     that is empty. The function is idempotent for ``ext=""``:
     ``safe_segment(safe_segment(x)) == safe_segment(x)``.
     """
+    key = (name, max_bytes, ext, fallback)
+    done = _segments.get(key)
+    if done is None:
+        done = _safe_segment(name, max_bytes, ext, fallback)
+        if len(_segments) >= 8192:
+            _segments.clear()
+        _segments[key] = done
+    return done
+
+
+# safe_segment()'s answers: planning a site asks for the same segments again and again
+# (sections, years, a page's parents, each name once to plan and once to allocate).
+_segments: dict[tuple[str, int, str, str], str] = {}
+
+
+def _safe_segment(name: str, max_bytes: int, ext: str, fallback: str) -> str:
     budget = max_bytes - _validate_ext(ext, max_bytes)
     for candidate in (name, fallback, _REPLACEMENT):
         stem = candidate
@@ -177,8 +193,9 @@ def path_key(path: PurePosixPath | str) -> tuple[str, ...]:
 
     Each segment is compared by Unicode canonical caseless matching, ``NFD(casefold(NFD(s)))``.
     """
+    # For ASCII, NFD changes nothing and casefold() is lower().
     return tuple(
-        unicodedata.normalize("NFD", unicodedata.normalize("NFD", part).casefold())
+        part.lower() if part.isascii() else unicodedata.normalize("NFD", unicodedata.normalize("NFD", part).casefold())
         for part in PurePosixPath(path).parts
     )
 

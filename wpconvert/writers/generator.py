@@ -58,6 +58,11 @@ def url_segment(text: str, max_bytes: int = MAX_SEGMENT) -> str:
     sanitising: lowercase letters, marks, decimal digits and ``_``; any run of other
     characters that holds a separator becomes one ``-``; other punctuation is dropped.
     No leading ``_`` or ``-`` (Jekyll ignores ``_`` folders). May return ""."""
+    if text.isascii():
+        # The same rules, for ASCII: letters, digits and "_" kept; runs of separators
+        # (where other punctuation does not count) become one "-", none at the ends.
+        seg = _ASCII_SEPARATORS.sub("-", _ASCII_DROPPED.sub("", text.lower())).strip("-").lstrip("_-")
+        return _url_segment_end(seg, max_bytes)
     out: list[str] = []
     hyphen = False
     for ch in unicodedata.normalize("NFC", text).lower():
@@ -69,7 +74,16 @@ def url_segment(text: str, max_bytes: int = MAX_SEGMENT) -> str:
             out.append(ch)
         elif ch in "-–—./\\" or cat[0] == "Z" or ch.isspace():
             hyphen = True
-    seg = "".join(out).lstrip("_-")
+    return _url_segment_end("".join(out).lstrip("_-"), max_bytes)
+
+
+# ASCII characters url_segment() drops, and its separators (ASCII white space is " ",
+# \t-\r and \x1c-\x1f, which str.isspace() counts).
+_ASCII_DROPPED = re.compile(r"[^a-z0-9_\-./\\ \t-\r\x1c-\x1f]+")
+_ASCII_SEPARATORS = re.compile(r"[\-./\\ \t-\r\x1c-\x1f]+")
+
+
+def _url_segment_end(seg: str, max_bytes: int) -> str:
     raw = seg.encode("utf-8")
     if len(raw) > max_bytes:
         seg = raw[:max_bytes].decode("utf-8", "ignore").rstrip("_-")

@@ -14,6 +14,7 @@ files written into the site's static output:
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterator
@@ -30,6 +31,8 @@ _NGINX_UNSAFE = frozenset('"\\$;{}#') | frozenset(" \t\r\n")
 # config (``\\ " ' < > | * ( ) [ ] { }``, whitespace). Windows device names (``con``) are
 # fine on servers.
 _PATH_UNSAFE = frozenset('%#?\\"\'<>|*()[]{}')
+# The same for ASCII: those characters, white space and controls (ASCII has no Cf or Cs).
+_ASCII_UNSAFE = re.compile("[" + re.escape("".join(sorted(_PATH_UNSAFE))) + "\x00-\x20\x7f]")
 # What a filesystem can hold in one segment (bytes), for alias and redirect pages.
 MAX_SEGMENT_BYTES = 255
 
@@ -63,8 +66,11 @@ def old_path(link: str) -> str | None:
     for seg in segments:
         if not seg or seg in (".", "..") or len(seg.encode("utf-8")) > MAX_SEGMENT_BYTES:
             return None
-        if any(ch in _PATH_UNSAFE or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
-               for ch in seg):
+        if seg.isascii():
+            if _ASCII_UNSAFE.search(seg):
+                return None
+        elif any(ch in _PATH_UNSAFE or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+                 for ch in seg):
             return None
     # A page address ends in "/" (its redirect page is <path>/index.html); an old address
     # of a file (".html") stays one, so that the redirect page is that file.
