@@ -827,3 +827,38 @@ def test_conversion_reports_comment_problems_once(tmp_path: Path, fmt: str, jobs
     report = wpconvert.convert(path, fmt, out, jobs=jobs)
     assert [(p.code, p.line) for p in report.problems] == [("WPC101", line_of(text, "<item>"))]
     assert [r.kind for r in report.repairs] == ["raw-ampersand"]
+
+
+# Comment threads: the quick way (replies after their parents) and the general one agree.
+PARENTS = st.lists(st.tuples(st.integers(1, 12), st.integers(-1, 12)), max_size=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PARENTS)
+def test_threading_in_export_order_agrees_with_the_general_way(pairs: list[tuple[int, int]]) -> None:
+    raws = [build_module._RawComment({"wp:comment_content": f"c{n}"}, [], cid, parent)
+            for n, (cid, parent) in enumerate(pairs)]
+    general_notes: list[tuple[str, int]] = []
+    general = build_module._thread_any(raws, lambda kind, cid: general_notes.append((kind, cid)))
+    notes: list[tuple[str, int]] = []
+    assert build_module.thread_comments(raws, lambda kind, cid: notes.append((kind, cid))) == general
+    assert notes == general_notes
+    quick = build_module._thread_in_order(raws)
+    if quick is not None:
+        assert quick == general and not general_notes
+
+
+def test_threading_in_export_order_is_taken_for_ordinary_threads() -> None:
+    raws = [build_module._RawComment({}, [], cid, parent) for cid, parent in [(1, 0), (2, 1), (3, 0), (4, 2), (5, 1)]]
+    quick = build_module._thread_in_order(raws)
+    assert quick is not None
+    assert [c.id for c in quick] == [1, 3]
+    assert [r.id for r in quick[0].replies] == [2, 5]
+    assert [r.id for r in quick[0].replies[0].replies] == [4]
+
+
+def test_deep_chain_leaves_the_quick_way() -> None:
+    depth = build_module.MAX_REPLY_DEPTH
+    raws = [build_module._RawComment({}, [], n + 1, n) for n in range(depth + 1)]
+    assert build_module._thread_in_order(raws[:depth]) is not None
+    assert build_module._thread_in_order(raws) is None

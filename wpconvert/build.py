@@ -204,6 +204,37 @@ def thread_comments(raws: list[_RawComment], note: Any) -> tuple[Comment, ...]:
     if not any(r.parent for r in raws):
         # No replies (most items): nothing to thread.
         return tuple(_build_comment(r, ()) for r in raws)
+    threaded = _thread_in_order(raws)
+    return threaded if threaded is not None else _thread_any(raws, note)
+
+
+def _thread_in_order(raws: list[_RawComment]) -> tuple[Comment, ...] | None:
+    """The common case, quickly: every reply comes after its parent (WordPress exports
+    comments by id) and no thread is too deep. None when that is not so."""
+    index: dict[int, int] = {}
+    for i, r in enumerate(raws):
+        index.setdefault(r.id, i)
+    kids: list[list[int]] = [[] for _ in raws]
+    depth = [1] * len(raws)
+    for i, r in enumerate(raws):
+        if r.parent:
+            at = index.get(r.parent, i)
+            if at >= i:
+                return None  # a missing or later parent (or itself): see _thread_any
+            depth[i] = depth[at] + 1
+            if depth[i] > MAX_REPLY_DEPTH:
+                return None
+            kids[at].append(i)
+    # Replies come after their parents: built from the last comment back, each finds its
+    # replies built.
+    built: dict[int, Comment] = {}
+    for i in range(len(raws) - 1, -1, -1):
+        built[i] = _build_comment(raws[i], tuple(built[k] for k in kids[i]))
+    return tuple(built[i] for i, r in enumerate(raws) if not r.parent)
+
+
+def _thread_any(raws: list[_RawComment], note: Any) -> tuple[Comment, ...]:
+    """Threading in general: orphans, cycles, replies before their parents, deep chains."""
     ids = [r.id for r in raws]
     index: dict[int, int] = {}
     for i, cid in enumerate(ids):
