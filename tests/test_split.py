@@ -161,3 +161,22 @@ def test_compressed_and_zipped_inputs_are_cut_too(tmp_path: Path) -> None:
         two = _run(path, "json", tmp_path / "b" / path.name / "out.json", 2)
         assert one == two
         assert sum(1 for e in one[1]["entries"] if e[1] == "written") == (3 if path is gz else 4)
+
+
+def test_a_slice_that_cannot_be_read_again_sends_the_run_the_ordinary_way(tmp_path: Path) -> None:
+    from wpconvert.build import FileSlice
+    from wpconvert.xmlstream import parse_exact
+
+    path = write(tmp_path, wxr(item_xml(1)))
+    with open(path, "rb") as fh:
+        (_, offset, data), = list(split.split_items(fh))
+    wrap = wpconvert.read(path)._wrap[0]  # the root that declares the export's namespaces
+    piece = FileSlice(str(path), offset, len(data), wrap)
+    assert piece.read() == wrap + data + b"</rss>"
+    assert parse_exact(piece.read()).tag == "item"
+    path.write_bytes(path.read_bytes()[: offset + 10])  # cut short since
+    with pytest.raises(split.SplitFailed):
+        parse_exact(piece.read())
+    path.unlink()  # gone since
+    with pytest.raises(split.SplitFailed):
+        piece.read()

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from .model import Author, Comment, Item, ItemTerm, Meta, Source, Term
+from .split import SplitFailed
 from .xmlstream import parse_exact, parse_item
 
 # WordPress changed the namespace URI with each WXR version (1.0, 1.1, 1.2) and some
@@ -384,11 +385,20 @@ class FileSlice(NamedTuple):
 
     def read(self) -> bytes:
         """The item inside its root element, as :func:`parse_exact` takes it."""
-        fd = os.open(self.path, os.O_RDONLY)
         try:
-            data = os.pread(fd, self.length, self.offset)
-        finally:
-            os.close(fd)
+            if hasattr(os, "pread"):
+                fd = os.open(self.path, os.O_RDONLY)
+                try:
+                    data = os.pread(fd, self.length, self.offset)
+                finally:
+                    os.close(fd)
+            else:  # pragma: no cover - Windows
+                with open(self.path, "rb") as fh:
+                    fh.seek(self.offset)
+                    data = fh.read(self.length)
+        except OSError as exc:
+            # Gone or changed since it was cut: the ordinary way reads it (and says why not).
+            raise SplitFailed(f"cannot read the item again: {exc}") from None
         return self.wrap + data + b"</rss>"
 
 
