@@ -499,3 +499,63 @@ def test_safe_segment_remembers_each_question_apart(name: str, args: tuple[str, 
     paths._segments.clear()
     assert paths._safe_segment(name, max_bytes, ext, fallback) == first
     assert safe_segment(name, max_bytes=max_bytes, ext=ext, fallback=fallback) == first
+
+
+# --- the allocator's memory: past a limit, taken paths go to a temporary file ----------------
+
+REQUESTS = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(["a", "A", "b", "posts", "Posts", "2024", "caf\u00e9", "cafe\u0301"]), min_size=0, max_size=2),
+        st.sampled_from(["x", "X", "y", "index", "caf\u00e9"]),
+        st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+def _answers(requests: list[tuple[list[str], str, bool]]) -> list[str]:
+    allocator = PathAllocator()
+    out = []
+    try:
+        for folders, name, is_dir in requests:
+            try:
+                if is_dir:
+                    got = allocator.allocate_dir(PurePosixPath(*folders, name))
+                else:
+                    got = allocator.allocate(PurePosixPath(*folders, name + ".md"))
+                out.append(got.as_posix())
+            except ValueError as exc:
+                out.append(f"refused: {exc}")
+        out.append(f"{len(allocator)} taken")
+    finally:
+        allocator.close()
+    return out
+
+
+@given(REQUESTS)
+def test_allocations_do_not_depend_on_where_taken_paths_are_kept(requests: list[tuple[list[str], str, bool]]) -> None:
+    in_memory = _answers(requests)
+    limit = paths.DigestSet.LIMIT
+    paths.DigestSet.LIMIT = 3
+    try:
+        assert _answers(requests) == in_memory
+    finally:
+        paths.DigestSet.LIMIT = limit
+
+
+def test_digest_set_keeps_memory_bounded_and_cleans_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths.DigestSet, "LIMIT", 10)
+    digests = paths.DigestSet("test")
+    for n in range(95):
+        digests.add(n.to_bytes(16, "big"))
+        digests.add(n.to_bytes(16, "big"))  # again: counted once
+    assert len(digests._memory) < 10
+    assert len(digests) == 95
+    assert all(n.to_bytes(16, "big") in digests for n in range(95))
+    assert (200).to_bytes(16, "big") not in digests
+    assert digests._db is not None
+    file = digests._db._file
+    assert os.path.exists(file)
+    digests.close()
+    assert not os.path.exists(file)
+    assert len(digests) == 0

@@ -189,6 +189,8 @@ def _convert(
             index.close()
         if media is not None:
             media.close()
+        if tree is not None:
+            tree.allocator.close()  # planned paths of a large run are in a temporary file
     if tree is not None:
         tree.finish()
         report.files_written = tree.files_written

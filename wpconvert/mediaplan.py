@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from .index import TempDatabase
 from .media import FetchOptions, HostPolicy, MediaResult, candidates, find_media_urls, hosts_for_export
 from .model import Item, Site
 from .options import Options
 from .output import OutputTree
 from .report import Report
+from .tempdb import TempDatabase
 
 _GALLERY_IDS = re.compile(r"""\[gallery[^\]]*?\b(?:ids|include)=["']?([\d,\s]+)""")
 _BARE_GALLERY = re.compile(r"\[gallery(?![^\]]*\b(?:ids|include)=)[^\]]*\]")

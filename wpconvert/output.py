@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError
-from .index import TempDatabase
 from .paths import PathAllocator, atomic_write, safe_join
+from .tempdb import TempDatabase
 
 MANIFEST = ".wpconvert-manifest.json"
 
@@ -142,6 +142,7 @@ class OutputTree:
         self._save_manifest()
         self.files_written = len(self.written)
         self.written.close()
+        self.allocator.close()
         # Remove leftovers of an interrupted earlier run.
         for dirpath, _dirs, names in os.walk(self.root):
             for name in names:

@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from .tempdb import TempDatabase
+
 __all__ = [
     "PathAllocator",
     "atomic_write",
@@ -205,6 +207,53 @@ def _digest(key: tuple[str, ...]) -> bytes:
     return hashlib.blake2b("\x00".join(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+class DigestSet:
+    """A set of digests (bytes), in memory up to :attr:`LIMIT`, then also in a temporary
+    SQLite file: memory stays flat however many there are, and small runs never touch
+    the disk. :meth:`close` removes the file."""
+
+    LIMIT = 100_000
+
+    def __init__(self, name: str) -> None:
+        self._name = name  # letters only: part of the temporary file's name
+        self._memory: set[bytes] = set()
+        self._db: TempDatabase | None = None
+
+    def __contains__(self, digest: object) -> bool:
+        if digest in self._memory:
+            return True
+        if self._db is None:
+            return False
+        return self._db.db.execute("SELECT 1 FROM d WHERE h = ?", (digest,)).fetchone() is not None
+
+    def __len__(self) -> int:
+        on_disk = 0 if self._db is None else int(self._db.db.execute("SELECT COUNT(*) FROM d").fetchone()[0])
+        return len(self._memory) + on_disk
+
+    def add(self, digest: bytes) -> None:
+        """Record ``digest``."""
+        if digest in self:
+            return  # (the memory holds only what the file does not)
+        self._memory.add(digest)
+        if len(self._memory) >= self.LIMIT:
+            if self._db is None:
+                self._db = TempDatabase(self._name, "CREATE TABLE d (h BLOB PRIMARY KEY) WITHOUT ROWID")
+            self._db.db.executemany("INSERT OR IGNORE INTO d VALUES (?)", ((h,) for h in self._memory))
+            self._memory.clear()
+
+    def update(self, digests: Iterable[bytes]) -> None:
+        """Record each of ``digests``."""
+        for digest in digests:
+            self.add(digest)
+
+    def close(self) -> None:
+        """Remove the temporary file, if there is one (the set is empty afterwards)."""
+        self._memory.clear()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
 class PathAllocator:
     """Hands out unique relative paths under one output root, deterministically.
 
@@ -225,10 +274,10 @@ class PathAllocator:
     def __init__(self, *, max_bytes: int = 255) -> None:
         """``max_bytes`` bounds each segment, suffixes included."""
         self.max_bytes = max_bytes
-        # Keys are 128-bit digests of the path keys: an export of a million posts must not
-        # hold a million tuples of strings in memory.
-        self._files: set[bytes] = set()
-        self._dirs: set[bytes] = set()
+        # Keys are 128-bit digests of the path keys, and past a limit they go to disk: an
+        # export of a million posts must not hold a million paths in memory.
+        self._files = DigestSet("pathfiles")
+        self._dirs = DigestSet("pathdirs")
         # Next suffix number to try, per (parent key, stem key, ext key): keeps long runs of
         # equal titles linear without changing the answers.
         self._next: dict[tuple[object, ...], int] = {}
@@ -260,6 +309,11 @@ class PathAllocator:
                     f"unsafe path segment {part!r} in {str(path)!r} (use safe_segment)"
                 )
         return path
+
+    def close(self) -> None:
+        """Remove the temporary files of a large run (the allocator is empty afterwards)."""
+        self._files.close()
+        self._dirs.close()
 
     def _free(self, key: tuple[str, ...]) -> bool:
         """True when ``key`` is taken neither as a file nor as a directory."""

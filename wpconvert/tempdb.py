@@ -1,0 +1,77 @@
+"""Temporary SQLite files: tables a run keeps on disk so that its memory stays flat.
+
+Used by the site index, the media plan, the output folder's list of written files and the
+path allocator.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import tempfile
+
+__all__ = ["TempDatabase"]
+
+
+class TempDatabase:
+    """A SQLite file in the temporary folder, for one run's tables; gone at :meth:`close`.
+
+    Worker processes (``--jobs``) open the same file: :meth:`reopen` after a fork. The file
+    name holds the id of the process that made it: a run killed before :meth:`close`
+    (SIGKILL) leaves its file behind, and the next TempDatabase made in the same folder
+    deletes it (:meth:`remove_stale_files`).
+    """
+
+    # wpconvert-NAME-PID-RANDOM.sqlite, and SQLite's side files should any appear.
+    _FILE_NAME = re.compile(r"wpconvert-[a-z]+-(\d+)-[a-z0-9_]+\.sqlite(?:-journal|-wal|-shm)?", re.I)
+
+    def __init__(self, name: str, schema: str) -> None:
+        folder = tempfile.gettempdir()
+        self.remove_stale_files(folder)
+        fd, self._file = tempfile.mkstemp(prefix=f"wpconvert-{name}-{os.getpid()}-", suffix=".sqlite",
+                                          dir=folder)
+        os.close(fd)
+        self.db = sqlite3.connect(self._file)
+        # A scratch file: no journal, no fsync.
+        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + schema)
+
+    def reopen(self) -> None:
+        """A fresh connection to the same file (in a forked worker process)."""
+        self.db = sqlite3.connect(self._file)
+
+    def close(self) -> None:
+        """Drop the temporary file."""
+        self.db.close()
+        try:
+            os.unlink(self._file)
+        except OSError:
+            pass
+
+    @classmethod
+    def remove_stale_files(cls, folder: str) -> None:
+        """Delete the temporary databases in ``folder`` whose process no longer exists."""
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
+            m = cls._FILE_NAME.fullmatch(name)
+            if m and not cls._process_exists(int(m.group(1))):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except OSError:  # gone already (another run cleaned it), or not ours to delete
+                    pass
+
+    @staticmethod
+    def _process_exists(pid: int) -> bool:
+        """Whether process ``pid`` exists; when in doubt, yes."""
+        if pid == os.getpid() or pid <= 0 or os.name != "posix":  # on Windows os.kill terminates
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except (OSError, OverflowError):  # PermissionError: it exists, under another user
+            return True
+        return True
