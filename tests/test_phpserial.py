@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -323,12 +324,30 @@ def general_outcome(text: str, **options: Any) -> tuple[str, str]:
         return outcome(text, **options)
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in ``value``, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
 @given(json_like)
+@example({'";': None})
 def test_fast_path_decodes_plain_arrays_as_the_general_parser(value: Any) -> None:
     text = php_serialize({"v": value, 0: [value]})
     fast = phpserial._fast_unserialize(text, phpserial.DEFAULT_MAX_DEPTH)
-    assert fast is not phpserial._NOTHING
-    assert repr(fast) == general_outcome(text)[1]
+    if fast is phpserial._NOTHING:
+        # The one plain value it leaves to the general parser: a string holding '";' (it
+        # could be a wrong length's end; see _fast_unserialize).
+        assert any('";' in s for s in _strings(value))
+    else:
+        assert repr(fast) == general_outcome(text)[1]
     assert outcome(text, strict=True) == general_outcome(text, strict=True)
 
 
