@@ -7,6 +7,7 @@ the conversion runs again the ordinary way: same output, same report as -j 1.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -180,3 +181,14 @@ def test_a_slice_that_cannot_be_read_again_sends_the_run_the_ordinary_way(tmp_pa
     path.unlink()  # gone since
     with pytest.raises(split.SplitFailed):
         piece.read()
+
+
+def test_only_plain_files_are_read_again_by_offset(tmp_path: Path) -> None:
+    from wpconvert.inputs import expand
+
+    path = write(tmp_path, wxr(item_xml(1)))
+    packed = tmp_path / "export.xml.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    assert [s.is_plain_file() for s in expand([path, packed])] == [True, False]
+    # Both read the same: the compressed one through its decompressor.
+    assert [s.open().read() for s in expand([path, packed])] == [path.read_bytes()] * 2

@@ -11,13 +11,20 @@ import gzip
 import lzma
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
 from .errors import InputError
 
+# Readers of compressed exports, by suffix. They are binary streams, though typeshed does
+# not call GzipFile an IO[bytes].
+_DECOMPRESSORS: dict[str, Callable[[Path], IO[bytes]]] = {
+    ".gz": lambda path: cast(IO[bytes], gzip.open(path, "rb")),
+    ".bz2": lambda path: bz2.open(path, "rb"),
+    ".xz": lambda path: lzma.open(path, "rb"),
+}
 _EXPORT_SUFFIXES = (".xml", ".wxr", ".xml.gz", ".xml.bz2", ".xml.xz", ".gz", ".bz2", ".xz", ".zip")
 
 # What reading a damaged input can raise: besides OSError, a corrupt gzip stream raises
@@ -44,7 +51,7 @@ class Source:
     def is_plain_file(self) -> bool:
         """Whether the export's bytes are those of a regular file (not compressed, not in
         an archive, not a pipe): then a part of it can be read again by its offset."""
-        return not self.member and self.path.suffix.lower() not in (".gz", ".bz2", ".xz") and self.path.is_file()
+        return not self.member and self.path.suffix.lower() not in _DECOMPRESSORS and self.path.is_file()
 
     def open(self) -> IO[bytes]:
         """Open the export's bytes for streaming (decompressed)."""
@@ -52,16 +59,8 @@ class Source:
             if self.member:
                 archive = zipfile.ZipFile(self.path)
                 return archive.open(self.member)
-            suffix = self.path.suffix.lower()
-            # The decompressing readers are binary streams, though typeshed does not call
-            # GzipFile an IO[bytes].
-            if suffix == ".gz":
-                return cast(IO[bytes], gzip.open(self.path, "rb"))
-            if suffix == ".bz2":
-                return bz2.open(self.path, "rb")
-            if suffix == ".xz":
-                return lzma.open(self.path, "rb")
-            return open(self.path, "rb")
+            decompress = _DECOMPRESSORS.get(self.path.suffix.lower())
+            return decompress(self.path) if decompress is not None else open(self.path, "rb")
         except OSError as exc:
             raise InputError(self.name, f"cannot open: {exc.strerror or exc}") from None
         except (zipfile.BadZipFile, KeyError) as exc:
