@@ -161,3 +161,19 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "20 items" in capsys.readouterr().err
     generate(tmp_path / "direct.xml", 20, seed=5)
     assert out.read_bytes() == (tmp_path / "direct.xml").read_bytes()
+
+
+def test_bench_table_gives_medians_and_ratios_within_rounds() -> None:
+    from bench.run import Result, report
+
+    results = []
+    for k, (floor, md) in enumerate([(10.0, 15.0), (20.0, 24.0), (12.0, 30.0)]):
+        results += [Result("floor-html2text", 100, floor, floor, 20, True, k),
+                    Result("markdown -j 1", 100, md, md + 1, 60 + k, k != 1, k)]
+    table = report(results).splitlines()
+    row = next(line for line in table if "markdown" in line)
+    # Ratios per round: 1.5, 1.2, 2.5 → median 1.50, range 1.20–2.50 (not 24/12 = 2.0).
+    assert "1.50x (1.20x–2.50x) floor-html2text" in row
+    assert "| 24.00 (15.00–30.00) |" in row and "| 62 |" in row and "(FAILED)" in row
+    single = report(results[:2]).splitlines()[-1]
+    assert "| 15.00 |" in single and "1.50x floor-html2text" in single and "–" not in single

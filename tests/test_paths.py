@@ -559,3 +559,37 @@ def test_digest_set_keeps_memory_bounded_and_cleans_up(monkeypatch: pytest.Monke
     digests.close()
     assert not os.path.exists(file)
     assert len(digests) == 0
+
+
+# -- OutputTree.path: a folder per page is checked with one lstat ---------------------------
+
+
+def test_output_tree_checks_every_new_folder_under_a_checked_one(tmp_path: Path) -> None:
+    from wpconvert.errors import OutputError
+    from wpconvert.output import OutputTree
+
+    root, outside = tmp_path / "out", tmp_path / "elsewhere"
+    outside.mkdir()
+    tree = OutputTree(root)
+    # The first page checks content/posts the long way; the next ones one level each.
+    assert tree.path("content/posts/a/index.md") == root / "content" / "posts" / "a" / "index.md"
+    atomic_write(tree.path("content/posts/b/index.md"), "b")
+    assert (root / "content/posts/b/index.md").read_text() == "b"
+    (root / "content/posts").mkdir(parents=True, exist_ok=True)
+    (root / "content/posts/evil").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(OutputError, match="outside"):
+        tree.path("content/posts/evil/index.md")
+    (root / "content/posts/inner").mkdir()
+    (root / "content/posts/fine").symlink_to(root / "content/posts/inner", target_is_directory=True)
+    assert tree.path("content/posts/fine/index.md") == root / "content/posts/fine/index.md"
+    for bad in ("content/posts/../../x/index.md", "content/posts/..", "/etc/x"):
+        with pytest.raises(OutputError):
+            tree.path(bad)
+    assert not (outside / "index.md").exists()
+
+
+def test_atomic_write_into_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError):
+        atomic_write(tmp_path / "file" / "sub" / "page.md", "text")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

@@ -192,3 +192,18 @@ def test_only_plain_files_are_read_again_by_offset(tmp_path: Path) -> None:
     assert [s.is_plain_file() for s in expand([path, packed])] == [True, False]
     # Both read the same: the compressed one through its decompressor.
     assert [s.open().read() for s in expand([path, packed])] == [path.read_bytes()] * 2
+
+
+def test_what_crosses_to_workers_pickles_whole() -> None:
+    import pickle
+
+    from wpconvert.build import FileSlice, InputEnd, RawItem
+    from wpconvert.pipeline import ItemRef, Outcome
+
+    raws = [RawItem(3, 1, "a.xml", 17, FileSlice("/x/a.xml", 10, 20, b"<rss>"), False, True),
+            RawItem(4, 0, "b.xml", 1, b"<item/>", True), InputEnd(2)]
+    out = Outcome(3, ItemRef(None, "page", "draft", "T"), raws[0], [("orphan-comment", 9)], "why", {"k": b"v"})
+    for value in (*raws, out):
+        assert pickle.loads(pickle.dumps(value, -1)) == value
+    back = pickle.loads(pickle.dumps(out))
+    assert (back.ref.title, back.raw.data.offset, back.notes, back.skipped) == ("T", 10, [("orphan-comment", 9)], "why")

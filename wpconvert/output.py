@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -87,18 +88,35 @@ class OutputTree:
     def path(self, rel: PurePosixPath | str) -> Path:
         """The absolute path of ``rel`` inside the folder (refusing anything outside it)."""
         rel = PurePosixPath(rel)
-        parent = rel.parent
         try:
-            if str(parent) in self._checked_dirs and rel.name not in ("", ".", ".."):
-                # The folder was checked (no "..", no symlink out); a file written there is
-                # replaced by rename, which never follows a symlink at the file's own name.
-                return self.root.joinpath(*rel.parts)
-            joined = safe_join(self.root, rel)
+            if rel.is_absolute() or ".." in rel.parts or rel.name in ("", ".") or "\0" in str(rel):
+                return safe_join(self.root, rel)  # refused, or the folder itself
+            self._check_folder(rel.parent)
         except ValueError as exc:
             raise OutputError(f"{rel}: {exc}") from None
-        if len(self._checked_dirs) < 100_000:
-            self._checked_dirs.add(str(parent))
-        return joined
+        # A file written in a checked folder is replaced by rename, which never follows a
+        # symlink at the file's own name.
+        return self.root.joinpath(*rel.parts)
+
+    def _check_folder(self, folder: PurePosixPath) -> None:
+        """Refuse (ValueError) a folder that leads outside the root. Checked level by level,
+        remembered: a level that is missing or a real folder costs one ``lstat`` (a Hugo
+        page bundle is a new folder per page); a symlink must resolve inside the root."""
+        todo: list[PurePosixPath] = []
+        while (key := str(folder)) != "." and key not in self._checked_dirs:
+            todo.append(folder)
+            folder = folder.parent
+        for folder in reversed(todo):  # from the top down
+            try:
+                real = stat.S_ISDIR(os.lstat(self.root.joinpath(*folder.parts)).st_mode)
+            except FileNotFoundError:
+                real = True  # made a real folder when written to
+            except OSError:
+                real = False
+            if not real:
+                safe_join(self.root, folder)
+            if len(self._checked_dirs) < 100_000:
+                self._checked_dirs.add(str(folder))
 
     def write(self, rel: PurePosixPath | str, data: str | bytes | Iterable[str]) -> Path:
         """Write one file atomically and record it in the manifest."""

@@ -400,15 +400,23 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
     The new file gets the usual permissions (0666 less the umask).
     """
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    prefix = os.path.join(folder, ".wpconvert-")
+    made = False
     while True:
-        tmp = folder / f".wpconvert-{secrets.token_hex(6)}.tmp"
+        tmp = f"{prefix}{secrets.token_hex(6)}.tmp"
         try:
             fd = os.open(tmp, flags, 0o666)
             break
         except FileExistsError:  # pragma: no cover - 48 random bits
             continue
+        except FileNotFoundError:
+            # The folder is missing: made once (asking first would cost a system call for
+            # every file of a folder that exists, which most do).
+            if made:
+                raise
+            folder.mkdir(parents=True, exist_ok=True)
+            made = True
     try:
         with os.fdopen(fd, "wb") as fh:
             if isinstance(data, bytes):
@@ -423,7 +431,10 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
         raise
     if durable:
         _fsync_dir(folder)

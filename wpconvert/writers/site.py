@@ -209,7 +209,7 @@ class SiteWriter(Writer):
         main_report, self.ctx.report = self.ctx.report, report
         self.links.report = report
         try:
-            entry = self.index.at(seq)
+            entry = self.index.at_in_order(seq)
             if entry is None or not entry.path:
                 return Built(seq, "", [], report)
             files: list[tuple[str, str | bytes | None]] = list(self.build(item, entry))
