@@ -27,6 +27,12 @@ def test_entries_come_back_in_export_order_and_stream_identically(monkeypatch: p
             report.skipped(item, "private (use --include private)", seq)
     assert [e.seq for e in report.entries] == list(range(n))
     assert len(report.entries) == n
+    # Spilled entries come back whole, field by field.
+    assert [(e.id, e.post_type, e.status, e.title, e.action, e.path, e.reason) for e in report.entries] == [
+        (s, "post", "publish", f"Titel „{s}“ 🎉", "written" if s % 3 else "skipped",
+         f"posts/{s}.md" if s % 3 else "", "" if s % 3 else "private (use --include private)")
+        for s in range(n)
+    ]
     if n:
         assert report.entries[0].seq == 0 and report.entries[-1].seq == n - 1
     buf = io.StringIO()
