@@ -582,6 +582,19 @@ def test_output_tree_checks_every_new_folder_under_a_checked_one(tmp_path: Path)
     (root / "content/posts/inner").mkdir()
     (root / "content/posts/fine").symlink_to(root / "content/posts/inner", target_is_directory=True)
     assert tree.path("content/posts/fine/index.md") == root / "content/posts/fine/index.md"
+    # A folder asked for as such (the media folder) is checked at its own name too.
+    with pytest.raises(OutputError, match="outside"):
+        tree.path("content/posts/evil")
+    # A file's own name may be a symlink out: path() refuses it, and write() replaces the
+    # link by rename instead of writing through it.
+    (outside / "secret").write_text("keep")
+    (root / "content/posts/inner/out.md").symlink_to(outside / "secret")
+    with pytest.raises(OutputError, match="outside"):
+        tree.path("content/posts/inner/out.md")
+    tree.write("content/posts/inner/out.md", "new")
+    assert (outside / "secret").read_text() == "keep"
+    assert not (root / "content/posts/inner/out.md").is_symlink()
+    assert (root / "content/posts/inner/out.md").read_text() == "new"
     for bad in ("content/posts/../../x/index.md", "content/posts/..", "/etc/x"):
         with pytest.raises(OutputError):
             tree.path(bad)

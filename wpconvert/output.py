@@ -86,16 +86,23 @@ class OutputTree:
         return self.allocator.allocate(desired)
 
     def path(self, rel: PurePosixPath | str) -> Path:
-        """The absolute path of ``rel`` inside the folder (refusing anything outside it)."""
+        """The absolute path of ``rel`` inside the folder, a file or a folder (refusing
+        anything outside it: a symlink at any level, its own name too, must lead inside)."""
+        return self._inside(rel, whole=True)
+
+    def _file(self, rel: PurePosixPath | str) -> Path:
+        """:meth:`path` for a file written by rename, which replaces a symlink at the file's
+        own name and never follows it: only the folders are checked."""
+        return self._inside(rel, whole=False)
+
+    def _inside(self, rel: PurePosixPath | str, whole: bool) -> Path:
         rel = PurePosixPath(rel)
         try:
             if rel.is_absolute() or ".." in rel.parts or rel.name in ("", ".") or "\0" in str(rel):
                 return safe_join(self.root, rel)  # refused, or the folder itself
-            self._check_folder(rel.parent)
+            self._check_folder(rel if whole else rel.parent)
         except ValueError as exc:
             raise OutputError(f"{rel}: {exc}") from None
-        # A file written in a checked folder is replaced by rename, which never follows a
-        # symlink at the file's own name.
         return self.root.joinpath(*rel.parts)
 
     def _check_folder(self, folder: PurePosixPath) -> None:
@@ -120,7 +127,7 @@ class OutputTree:
 
     def write(self, rel: PurePosixPath | str, data: str | bytes | Iterable[str]) -> Path:
         """Write one file atomically and record it in the manifest."""
-        target = self.path(rel)
+        target = self._file(rel)
         posix = PurePosixPath(rel).as_posix()
         self._claim(posix)
         atomic_write(target, data)
@@ -150,7 +157,7 @@ class OutputTree:
         written, when the name is not claimed yet: only the main process may claim."""
         if PurePosixPath(rel).parts[0] not in self._claimed:
             return False
-        atomic_write(self.path(rel), data)
+        atomic_write(self._file(rel), data)
         return True
 
     def finish(self) -> None:
