@@ -347,6 +347,9 @@ class _Reference(_Converter):
     def updatepos(self, i: int, j: int) -> int:
         return int(_markupbase.ParserBase.updatepos(self, i, j))
 
+    def goahead(self, end: bool) -> None:
+        html.parser.HTMLParser.goahead(self, end)
+
     def parse_starttag(self, i: int) -> int:
         return int(html.parser.HTMLParser.parse_starttag(self, i))
 
@@ -362,10 +365,14 @@ _FAST_PATH_PIECES = [
     " ", "  ", "\n", "\n\n", "\t", "\xa0", "\u3000", "\u2028", "<br />", "<p class='x'>", "<hr />", "<!-- c -->",
     '<a href="http://x.test/">', "<a href=u>", "http://x.test/", "<abbr title='t'>", "<img src='a.png' alt='x'>",
     "</p >", "<p/>", "<li >", "+ x", "- x", "1. x", "\n+ y", " -- z",
+    # What the parser's own loop takes over (see _Converter.goahead), at any point.
+    "<", "&", "&#", "&#x41;", "&#65", "&#x", "&amp", "&nbsp", "&#8217;x", "<!", "<!DOCTYPE html>", "<?pi?>",
+    "<!-- x", "-->", "<a", "<a href='", "</", "</ p>", "</p/>", "<p / >", "<1>", "<é>", "</script>", "</style>",
+    "<script>if (a < b && c) {}", "<textarea>", "</textarea>", "<br/ >", "&lt;p&gt;", ";",
 ]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(_FAST_PATH_PIECES), max_size=40))
 def test_fast_paths_give_html2texts_output(parts: list[str]) -> None:
     text = "".join(parts)

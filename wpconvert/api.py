@@ -18,7 +18,8 @@ from .mediaplan import MediaPlan
 from .model import Item
 from .options import Options, from_mapping
 from .output import OutputTree
-from .pipeline import prepared
+from .parallel import default_jobs
+from .pipeline import Spool, planning_items, prepared
 from .reader import Export, SplitFailed, read
 from .report import Report
 
@@ -73,15 +74,18 @@ def _site_hosts(export: Export) -> set[str]:
 
 def _first_pass(
     export: Export, writer: _writers.Writer, options: Options, media: MediaPlan | None,
-    index: SiteIndex | None,
+    index: SiteIndex | None, spool: Spool | None = None,
 ) -> None:
     """The pass before writing: site writers index every item (to plan where each goes),
-    and media collection learns which files published items use."""
+    and media collection learns which files published items use. Items go to ``spool``
+    too when there is one."""
     if index is None and media is None:
         return
     observe = getattr(writer, "observe", None) if index is not None else None
-    # Comments are not needed to plan (and cost a third of building an item).
-    for item in export.items(comments=False):
+    # Comments are not needed to plan (and cost a third of building an item); with a spool
+    # the items are built whole, for the second pass.
+    items = planning_items(export, spool) if spool is not None else export.items(comments=False)
+    for item in items:
         publish = _reason(item, type(writer), options) is None
         if index is not None:
             seq = index.add(item, publish)
@@ -167,10 +171,17 @@ def _convert(
         raise OutputError(f"{exc.filename or out_path}: cannot write there: {exc.strerror}") from None
     ctx = _writers.WriteContext(policy.prepare_site(export.site, opts), opts, report, out_path, tree)
     writer = writer_cls(ctx)
-    media = MediaPlan(ctx.site, opts, report) if opts.media == "download" else None
-    index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
+    media: MediaPlan | None = None
+    index: SiteIndex | None = None
+    spool: Spool | None = None
     try:
-        _first_pass(export, writer, opts, media, index)
+        # Each keeps a temporary file; made in the try, so that all made are removed.
+        media = MediaPlan(ctx.site, opts, report) if opts.media == "download" else None
+        index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
+        # One job, two passes: the second takes the items the first built (see Spool).
+        one_job = (opts.jobs or default_jobs()) == 1
+        spool = Spool() if writer.parallel and index is not None and one_job else None
+        _first_pass(export, writer, opts, media, index, spool)
         if media is not None:
             _fetch_media(media, writer, tree, out_path)
         if index is not None:
@@ -178,13 +189,15 @@ def _convert(
             writer.plan(index)  # type: ignore[attr-defined]
         if writer.parallel:
             skip = partial(_reason, writer=type(writer), options=opts)
-            writer.write_prepared(prepared(export, writer, opts, skip, progress, cut=cut))
+            writer.write_prepared(prepared(export, writer, opts, skip, progress, cut=cut, spool=spool))
         else:
             writer.write(_selected(export, writer, opts, report, progress))
         writer.close()
     except OSError as exc:  # the reader turns its own OSErrors into InputError
         raise OutputError(f"{exc.filename or out_path}: cannot write: {exc.strerror or exc}") from None
     finally:
+        if spool is not None:
+            spool.close()
         if index is not None:
             index.close()
         if media is not None:

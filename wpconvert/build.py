@@ -416,7 +416,8 @@ class RawItem:
     input: int
     file: str
     line: int
-    # The serialized element; or, read for this process only, the element itself.
+    # The serialized element; or, read for this process only, the element itself; or
+    # the item as built on an earlier pass (Built).
     data: bytes | Any
     report: bool
     # data is the item as cut from the export (wpconvert.split), inside a root element
@@ -439,9 +440,23 @@ class InputEnd:
 Notes = list[tuple[str, int]]
 
 
+@dataclass(frozen=True, slots=True)
+class Built:
+    """The data of a :class:`RawItem` built on an earlier pass: what :func:`build_raw`
+    gave then (see :class:`wpconvert.pipeline.Spool`)."""
+
+    item: Item
+    notes: Notes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Built, (self.item, self.notes))  # see RawItem's
+
+
 def build_raw(raw: RawItem) -> tuple[Item, Notes]:
     """Build a :class:`RawItem`: the item, and the comment problems found (for
     :meth:`Export.add_notes`)."""
+    if isinstance(raw.data, Built):
+        return raw.data.item, raw.data.notes
     notes: Notes = []
     if raw.exact:
         el = parse_exact(raw.data.read() if isinstance(raw.data, FileSlice) else raw.data)

@@ -8,14 +8,32 @@ where WordPress wrote its "no date" value ``0000-00-00 00:00:00`` or nothing at 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 # Post statuses WordPress writes. "inherit" is the status of attachments and revisions;
 # "auto-draft" is an editor's unsaved draft.
 STATUSES = ("publish", "draft", "pending", "private", "future", "trash", "inherit", "auto-draft")
 
 
+def _pickles_as_tuple(cls: type[_T]) -> type[_T]:
+    """Give a frozen, slotted dataclass a fast ``__reduce__``: its fields as a plain tuple,
+    passed back to the constructor. The dataclass's own pickling of slots calls
+    ``fields()`` for every object; items cross a pipe or a spool file once each, with
+    their comments and meta, so that cost adds up (see :mod:`wpconvert.pipeline`)."""
+    values = attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: Any) -> tuple[Any, ...]:
+        return (cls, values(self))
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
+
+@_pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Meta:
     """One postmeta, termmeta or commentmeta row: key and raw string value."""
@@ -59,6 +77,7 @@ class Term:
     meta: tuple[Meta, ...] = ()
 
 
+@_pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class ItemTerm:
     """A term an item is filed under (an item's ``<category domain=… nicename=…>``).
@@ -80,6 +99,7 @@ class ItemTerm:
         return self.taxonomy or "category"
 
 
+@_pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Comment:
     """A comment, pingback or trackback, with its replies threaded under it."""
@@ -114,6 +134,7 @@ class Comment:
             yield from reply.walk()
 
 
+@_pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where an item was read: the input's name and the line its ``<item>`` starts on."""
@@ -122,6 +143,7 @@ class Source:
     line: int
 
 
+@_pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Item:
     """One ``<item>``: a post, page, attachment, nav menu item or any custom post type."""

@@ -214,6 +214,17 @@ class Export:
                 raise
             yield InputEnd(k)
 
+    def replay(self, kept: Iterable[RawItem | InputEnd]) -> Iterator[RawItem | InputEnd]:
+        """:meth:`raw_items` again, from what an earlier pass over them kept (items built
+        then, see :class:`~wpconvert.build.Built`): consumed the same way, it reports the
+        same. That pass must have ended each input with ``end_input(end, notes_too=False)``,
+        leaving the comment problems to this one."""
+        for raw in kept:
+            if isinstance(raw, RawItem) and raw.input not in self._pending:
+                # What parsing found is reported already; this pass only brings the notes.
+                self._pending[raw.input] = Report()
+            yield raw
+
     def _cut(self, src: _inputs.Source) -> Iterator[tuple[int, int, bytes]]:
         """The items of ``src`` as cut from its bytes (line, offset, bytes)."""
         try:
@@ -231,13 +242,16 @@ class Export:
             self._notes.setdefault(raw.input, []).append(
                 Problem(code, "warning", f"comment {cid}: {message}", raw.file, raw.line))
 
-    def end_input(self, end: InputEnd) -> None:
+    def end_input(self, end: InputEnd, notes_too: bool = True) -> None:
         """Hand what the pass found in an input over to the report (see :meth:`raw_items`):
-        what parsing found (once), then the problems with comments (once)."""
+        what parsing found (once), then the problems with comments (once). Without
+        ``notes_too`` the comment problems are left to a later pass (see :meth:`replay`)."""
         k = end.input
         found = self._pending.pop(k, None)
         if found is not None:
             self._hand_over(k, found)
+        if not notes_too:
+            return
         notes = self._notes.pop(k, [])
         if k not in self._notes_reported:
             self._notes_reported.add(k)

@@ -11,7 +11,16 @@ import re
 import sqlite3
 import tempfile
 
-__all__ = ["TempDatabase"]
+from .errors import OutputError
+
+__all__ = ["TempDatabase", "temp_error"]
+
+
+def temp_error(exc: OSError | sqlite3.Error, what: str) -> OutputError:
+    """The one-line error for a temporary file that cannot be made or written (a missing
+    or full temporary folder): it names the folder, which TMPDIR can change."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return OutputError(f"{tempfile.gettempdir()}: cannot keep {what} in a temporary file: {reason}")
 
 
 class TempDatabase:
@@ -29,8 +38,11 @@ class TempDatabase:
     def __init__(self, name: str, schema: str) -> None:
         folder = tempfile.gettempdir()
         self.remove_stale_files(folder)
-        fd, self._file = tempfile.mkstemp(prefix=f"wpconvert-{name}-{os.getpid()}-", suffix=".sqlite",
-                                          dir=folder)
+        try:
+            fd, self._file = tempfile.mkstemp(prefix=f"wpconvert-{name}-{os.getpid()}-", suffix=".sqlite",
+                                              dir=folder)
+        except OSError as exc:
+            raise temp_error(exc, f"the {name} table") from None
         os.close(fd)
         self.db = sqlite3.connect(self._file)
         # A scratch file: no journal, no fsync.

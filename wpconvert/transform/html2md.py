@@ -74,6 +74,13 @@ _WHITESPACE = re.compile(r"\s+")
 _PLAIN_TAG_NAMES = r"(p|div|span|em|strong|b|i|u|s|del|strike|li|ul|ol|blockquote|h[1-6]|dl|dt|dd|br|hr|sup|sub|code)"
 _PLAIN_START_TAG = re.compile("<" + _PLAIN_TAG_NAMES + "( ?/)?>")
 _PLAIN_END_TAG = re.compile("</" + _PLAIN_TAG_NAMES + ">")
+# What the standard parser's loop looks for (html.parser's interesting_normal, charref,
+# entityref, incomplete): the next "<" or "&", complete character and entity references,
+# and the start of one not complete yet.
+_INTERESTING = re.compile("[&<]")
+_CHARREF = re.compile("&#((?:[0-9]+|[xX][0-9a-fA-F]+))[^0-9a-fA-F]")
+_ENTITYREF = re.compile("&([a-zA-Z][-.a-zA-Z0-9]*)[^a-zA-Z0-9]")
+_INCOMPLETE = re.compile("&[a-zA-Z#]")
 
 _LABEL_SPECIAL = re.compile(r"([\\\[\]])")
 _URL_SPECIAL = re.compile(r"[\s()<>]")
@@ -292,6 +299,76 @@ class _Converter(html2text.HTML2Text):
         # The parser counts lines and columns on every step, for error messages only
         # (getpos()); html2text never asks.
         return j
+
+    def goahead(self, end: bool) -> None:
+        """The standard parser's main loop, for html2text's settings (no conversion of
+        character references in text) and its usual input: text, tags, complete character
+        and entity references. Those are taken here, with the commonest tags handled in the
+        loop itself; from the first thing of any other kind (a comment, a declaration, a lone
+        ``<``, an unfinished construct, the inside of ``<script>``) the standard loop takes
+        the rest. The methods called are the ones it would call, in its order."""
+        if self.convert_charrefs:  # pragma: no cover - html2text turns it off
+            super().goahead(end)
+            return
+        rawdata = self.rawdata
+        n = len(rawdata)
+        i = 0
+        handle_data = self.handle_data
+        handle_tag = self.handle_tag
+        while i < n:
+            if self.cdata_elem is not None:
+                break  # inside <script> or <style>: the standard loop has the rules
+            m = _INTERESTING.search(rawdata, i)
+            j = m.start() if m is not None else n
+            if i < j:
+                handle_data(rawdata[i:j])
+            i = j
+            if i == n:
+                break
+            if rawdata.startswith("</", i):
+                m = _PLAIN_END_TAG.match(rawdata, i)
+                if m is not None:  # parse_endtag()'s fast path (no CDATA mode to leave)
+                    handle_tag(m.group(1), {}, False)
+                    i = m.end()
+                    continue
+                k = self.parse_endtag(i)
+            elif rawdata[i] == "<":
+                m = _PLAIN_START_TAG.match(rawdata, i)
+                if m is not None:  # parse_starttag()'s fast path
+                    tag = self.lasttag = m.group(1)
+                    self._HTMLParser__starttag_text = m.group()
+                    handle_tag(tag, {}, True)
+                    if m.group(2):
+                        handle_tag(tag, {}, False)
+                    i = m.end()
+                    continue
+                nxt = rawdata[i + 1 : i + 2]
+                if not (nxt.isascii() and nxt.isalpha()):
+                    break  # a comment, a declaration, a lone "<"
+                k = self.parse_starttag(i)
+            elif rawdata.startswith("&#", i):
+                m = _CHARREF.match(rawdata, i)
+                if m is None:
+                    break
+                self.handle_charref(m.group(1))
+                # The reference ends with ";" or before the character that ended it.
+                k = m.end() if rawdata[m.end() - 1] == ";" else m.end() - 1
+            else:
+                m = _ENTITYREF.match(rawdata, i)
+                if m is None:
+                    if i + 1 == n or _INCOMPLETE.match(rawdata, i):
+                        break
+                    handle_data("&")  # "bread & butter"
+                    i += 1
+                    continue
+                self.handle_entityref(m.group(1))
+                k = m.end() if rawdata[m.end() - 1] == ";" else m.end() - 1
+            if k < 0:
+                break  # unfinished: the standard loop knows what to do at the end
+            i = k
+        self.rawdata = rawdata[i:]
+        if i < n:
+            super().goahead(end)
 
     def parse_starttag(self, i: int) -> int:
         # Fast path for the commonest tags, written without attributes: the standard

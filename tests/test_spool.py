@@ -1,0 +1,123 @@
+"""One job, two passes, one parse: site formats keep the items the planning pass built in a
+spool and convert from there (wpconvert.pipeline.Spool). Output and report are those of
+the ordinary ways (-j 2 cuts and parses in workers); test_split.py compares them on every
+fixture and corpus export too.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_reader import comment_xml, item_xml, line_of, write, wxr
+from test_split import _run
+
+import wpconvert
+from wpconvert.model import Comment, Item, ItemTerm, Meta, Source
+from wpconvert.reader import read
+from wpconvert.xmlstream import FileReader
+
+# An orphan comment (a problem found while building), a threaded reply, a repair (raw "&").
+EXPORT = wxr(
+    item_xml(1, "one RAW two", comments=comment_xml(5, 4) + comment_xml(6, 0) + comment_xml(7, 6))
+    + item_xml(2, "second", comments=comment_xml(8, 0))
+    + item_xml(3, "third")
+).replace("RAW", "&")
+
+
+def _item_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the passes over items that parse the export (the header read is not one)."""
+    passes: list[int] = []
+    events = FileReader.events
+
+    def counted(self: FileReader, header_only: bool = False) -> Any:
+        if not header_only:
+            passes.append(1)
+        return events(self, header_only)
+
+    monkeypatch.setattr(FileReader, "events", counted)
+    return passes
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "hugo"])
+def test_one_job_parses_the_export_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    path = write(tmp_path, EXPORT)
+    passes = _item_passes(monkeypatch)
+    one = _run(path, fmt, tmp_path / "j1", 1)
+    assert len(passes) == 1  # the ordinary way reads it twice
+    two = _run(path, fmt, tmp_path / "j2", 2)
+    assert one == two
+    # The comment problem is reported once, the repair once, every item written.
+    assert one[1]["problems"] == [("WPC101", line_of(EXPORT, "<item>"))]
+    assert [kind for kind, _ in one[1]["repairs"]] == ["raw-ampersand"]
+    assert [e[1] for e in one[1]["entries"]] == ["written"] * 3
+
+
+def test_the_spool_gives_the_items_whole(tmp_path: Path) -> None:
+    # Comments, replies, meta, terms and where each item was come back from the spool.
+    path = write(tmp_path, EXPORT)
+    out = tmp_path / "out"
+    wpconvert.convert(path, "markdown", out, jobs=1, comments="sidecar")
+    sidecar = (out / "posts").rglob("*.comments.yaml")
+    texts = sorted(p.read_text() for p in sidecar)
+    assert len(texts) == 2
+    assert "replies:" in texts[0] + texts[1]  # comment 7 under comment 6
+
+
+def test_model_objects_pickle_whole() -> None:
+    source = Source("export.xml", 12)
+    reply = Comment(id=2, author="b", content="re", parent=1)
+    item = Item(
+        id=7, post_type="post", title="t", content="c", source=source,
+        terms=(ItemTerm("category", "news", "News"),), meta=(Meta("k", "v"),),
+        comments=(Comment(id=1, author="a", content="x", replies=(reply,), meta=(Meta("m", "n"),)),),
+    )
+    back = pickle.loads(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+    assert back == item
+    assert back.source == source  # not compared by Item's ==
+    assert back.comments[0].replies[0] == reply
+    for obj in (source, reply, item.terms[0], item.meta[0]):
+        assert pickle.loads(pickle.dumps(obj)) == obj
+    # Every item of a real export, too.
+    for it in read(Path(__file__).parent.parent / "fixtures" / "german-comments.xml").items():
+        again = pickle.loads(pickle.dumps(it))
+        assert again == it and again.source == it.source
+
+
+def test_a_missing_temporary_folder_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, EXPORT)
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    for fmt, jobs in (("markdown", 1), ("markdown", 2), ("hugo", 1)):
+        with pytest.raises(wpconvert.OutputError) as err:
+            wpconvert.convert(path, fmt, tmp_path / f"out-{fmt}-{jobs}", jobs=jobs)
+        assert str(err.value).startswith(f"{missing}: cannot keep ")
+        assert "No such file or directory" in str(err.value)
+    wpconvert.convert(path, "json", tmp_path / "out.json", jobs=1)  # needs no temporary file
+
+
+class _FullDisk(io.BytesIO):
+    def write(self, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_under_the_spool_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, EXPORT)
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *a, **k: _FullDisk())
+    with pytest.raises(wpconvert.OutputError) as err:
+        wpconvert.convert(path, "markdown", tmp_path / "out", jobs=1)
+    assert str(err.value) == f"{tempfile.gettempdir()}: cannot keep items in a temporary file: No space left on device"
+
+
+def test_the_spool_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, EXPORT)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    wpconvert.convert(path, "hugo", tmp_path / "out", jobs=1)
+    assert list(temp.iterdir()) == []
