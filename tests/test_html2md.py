@@ -369,6 +369,12 @@ _FAST_PATH_PIECES = [
     "<", "&", "&#", "&#x41;", "&#65", "&#x", "&amp", "&nbsp", "&#8217;x", "<!", "<!DOCTYPE html>", "<?pi?>",
     "<!-- x", "-->", "<a", "<a href='", "</", "</ p>", "</p/>", "<p / >", "<1>", "<é>", "</script>", "</style>",
     "<script>if (a < b && c) {}", "<textarea>", "</textarea>", "<br/ >", "&lt;p&gt;", ";",
+    # Start tags with attributes: the common form (taken by _SIMPLE_START_TAG) and others.
+    '<img src="a.png" alt="x" />', '<img src="a.png" alt=""/>', '<img src="a.png">', '<a href="http://x.test/" title="">',
+    '<a href="x" class="y z">', '<h2 class="wp-block-heading">', '<blockquote class="q">', '<a href="a&amp;b">',
+    '<A HREF="x">', '<a href="x"  class="y">', '<p class="x" >', '<a href="x" b>', "<a href='x'>", '<a href=x>',
+    '<script type="text/javascript">', '<style media="all">', '<img src="a" src="b">', '<a data-x="1" href="#n">',
+    '<img alt="a > b">', '<span lang="ja">', '<pre class="x">', '<code class="language-py">', '<a href="x" />',
 ]
 
 

@@ -74,6 +74,11 @@ _WHITESPACE = re.compile(r"\s+")
 _PLAIN_TAG_NAMES = r"(p|div|span|em|strong|b|i|u|s|del|strike|li|ul|ol|blockquote|h[1-6]|dl|dt|dd|br|hr|sup|sub|code)"
 _PLAIN_START_TAG = re.compile("<" + _PLAIN_TAG_NAMES + "( ?/)?>")
 _PLAIN_END_TAG = re.compile("</" + _PLAIN_TAG_NAMES + ">")
+# Start tags with attributes in the commonest form (<img src="…" alt="…" />, <a href="…">):
+# lower-case names, one space before each attribute, values in double quotes without "&"
+# (nothing to decode) or "<" or ">".
+_SIMPLE_START_TAG = re.compile(r'<([a-z][a-z0-9]*)((?: [a-z][-a-z0-9]*="[^"&<>]*")+)( ?/)?>')
+_SIMPLE_ATTR = re.compile(r' ([a-z][-a-z0-9]*)="([^"]*)"')
 # What the standard parser's loop looks for (html.parser's interesting_normal, charref,
 # entityref, incomplete): the next "<" or "&", complete character and entity references,
 # and the start of one not complete yet.
@@ -375,7 +380,19 @@ class _Converter(html2text.HTML2Text):
         # parser's general attribute parsing would end in these same calls.
         m = _PLAIN_START_TAG.match(self.rawdata, i)
         if m is None:
-            return int(super().parse_starttag(i))
+            m = _SIMPLE_START_TAG.match(self.rawdata, i)
+            if m is None or m.group(1) in self.CDATA_CONTENT_ELEMENTS:
+                return int(super().parse_starttag(i))
+            # Lower-case names, values in double quotes with nothing to decode: what the
+            # standard parser would make of them, as it would hand them over.
+            self._HTMLParser__starttag_text = m.group()
+            tag = self.lasttag = m.group(1)
+            attrs = _SIMPLE_ATTR.findall(m.group(2))
+            if m.group(3):
+                self.handle_startendtag(tag, attrs)
+            else:
+                self.handle_starttag(tag, attrs)
+            return m.end()
         self._HTMLParser__starttag_text = m.group()  # what the parser keeps for get_starttag_text()
         tag = self.lasttag = m.group(1)
         # handle_starttag() and handle_endtag() of html2text, without their wrapping.
