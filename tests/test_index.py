@@ -72,3 +72,22 @@ def test_lookups_forgotten_when_the_table_changes(index: SiteIndex) -> None:
     index.add(Item(id=5000, post_type="attachment", attachment_url="https://example.org/new.png"), False)
     index.finish()
     assert index.attachments()[5000].url.endswith("new.png")
+
+
+def test_plan_aliases_read_ahead_are_those_of_a_query(index: SiteIndex) -> None:
+    from wpconvert.writers.plan import PAGE, SitePlan
+
+    plan = SitePlan(index)
+    # Every third item has aliases (one or two, in insertion order), across read-ahead pages.
+    rows = [(seq, f"/old/{seq}/{k}/") for seq in range(0, 2 * PAGE + 50, 3) for k in range(1 + seq % 2)]
+    index.db.executemany("INSERT INTO plan_alias VALUES (?, ?)", rows)
+
+    def queried(seq: int) -> list[str]:
+        return [r[0] for r in index.db.execute("SELECT path FROM plan_alias WHERE seq = ? ORDER BY rowid", (seq,))]
+
+    for seq in [*range(0, 2 * PAGE + 60), 5, PAGE + 3, 0, 10**9]:  # in order, then jumps
+        assert plan.aliases(seq) == queried(seq)
+    assert plan.aliases(3) == ["/old/3/0/", "/old/3/1/"]
+    got = plan.aliases(6)
+    got.append("changed")  # a copy: the reader's own list is not touched
+    assert plan.aliases(6) == ["/old/6/0/"]

@@ -124,6 +124,9 @@ class SitePlan:
         index.db.executescript(_SCHEMA)
         self.natural = UrlSpace(index.db, "plan_natural")
         self.final = UrlSpace(index.db, "plan_final")
+        # aliases() reads ahead: the aliases of the items in range(*self._aliases_read).
+        self._aliases_read = (0, 0)
+        self._aliases: dict[int, list[str]] = {}
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -256,6 +259,7 @@ class SitePlan:
         """Aliases (old pretty paths of built items) and the server redirect rules: each
         old path goes to the first item that had it, unless an item is served there now."""
         claimed = _PathSet(self.db, "plan_claimed")
+        self._aliases_read, self._aliases = (0, 0), {}  # the table changes: nothing read ahead holds
         aliases: list[tuple[int, str]] = []
         for e in self.index.written():
             if not writer.is_built(e):
@@ -288,9 +292,18 @@ class SitePlan:
 
     # -- while writing (also in worker processes) -----------------------------------------
     def aliases(self, seq: int) -> list[str]:
-        """The old pretty paths that redirect to the ``seq``-th item."""
-        rows = self.db.execute("SELECT path FROM plan_alias WHERE seq = ? ORDER BY rowid", (seq,)).fetchall()
-        return [r[0] for r in rows]
+        """The old pretty paths that redirect to the ``seq``-th item. Pages are written in
+        export order: the aliases of the next PAGE items are read at once (a query per page
+        cost more than the rest of its front matter)."""
+        start, end = self._aliases_read
+        if not start <= seq < end:
+            self._aliases = {}
+            self._aliases_read = (seq, seq + PAGE)
+            for at, path in self.db.execute(
+                "SELECT seq, path FROM plan_alias WHERE seq >= ? AND seq < ? ORDER BY seq, rowid", self._aliases_read
+            ):
+                self._aliases.setdefault(at, []).append(path)
+        return list(self._aliases.get(seq, ()))
 
     def has_aliases(self) -> bool:
         """True when some item has old paths to redirect from."""
