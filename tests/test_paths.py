@@ -375,6 +375,30 @@ def test_atomic_write_failure_keeps_old_content(
     assert [p.name for p in tmp_path.iterdir()] == ["file.md"]
 
 
+def test_atomic_write_writes_everything_when_writes_come_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:3])))  # 3 bytes a call
+    for data in ("héllo wörld, at most three bytes at a time", b"\x00" * 1000, ""):
+        atomic_write(tmp_path / "f", data)
+        assert (tmp_path / "f").read_bytes() == (data.encode() if isinstance(data, str) else data)
+
+
+def test_atomic_write_failing_write_keeps_old_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "file.md"
+    target.write_text("old")
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.md"]
+
+
 def test_atomic_write_long_name(tmp_path: Path) -> None:
     name = safe_segment("日本語" * 100, ext=".md")
     atomic_write(tmp_path / name, "x")  # the temp name must not exceed the name limit

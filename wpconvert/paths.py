@@ -418,17 +418,21 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
             folder.mkdir(parents=True, exist_ok=True)
             made = True
     try:
-        with os.fdopen(fd, "wb") as fh:
-            if isinstance(data, bytes):
-                fh.write(data)
-            elif isinstance(data, str):
-                fh.write(data.encode("utf-8"))
-            else:  # pieces of text, written as they come (a file too big to hold)
-                for piece in data:
+        if isinstance(data, (bytes, str)):
+            # One buffer (most files): written as it is, without a file object around it.
+            try:
+                _write_all(fd, data.encode("utf-8") if isinstance(data, str) else data)
+                if durable:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                for piece in data:  # pieces of text, written as they come (a file too big to hold)
                     fh.write(piece.encode("utf-8"))
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    fh.flush()
+                    os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -438,6 +442,13 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
         raise
     if durable:
         _fsync_dir(folder)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` (a write may take less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _fsync_dir(folder: Path) -> None:
