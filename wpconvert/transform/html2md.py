@@ -33,23 +33,17 @@ from html2text.utils import escape_md_section
 from .context import TransformContext
 from .htmlprep import BR_MARK as _BR_MARK
 from .htmlprep import prepare_html
+from .mdtext import AMP_PH as _AMP_PH
+from .mdtext import UNICODE_SPACES as _UNICODE_SPACES
+from .mdtext import prepare_inline, tidy
 
 __all__ = ["html_to_markdown"]
 
 # Non-ASCII spaces travel through html2text as "\x01<hex>\x02": html2text collapses every
 # Unicode space to " " (so "a&nbsp;&nbsp;b" or a Japanese U+3000 indent would change).
 _SPACE_PH = re.compile("\x01([0-9a-f]+)\x02")
-_UNICODE_SPACES = frozenset("\u00a0\u1680\u202f\u205f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B)))
-_UNICODE_SPACE_RE = re.compile("[" + "".join(sorted(_UNICODE_SPACES)) + "]")
-# An "&amp;" that would read as an entity once decoded ("&amp;lt;" is the text "&lt;"); it
-# is carried as an entity html2text does not know and written back as "&amp;".
-_AMP_ENTITY_RE = re.compile(r"&amp;(?=[A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
-_AMP_PH = "wpcvtamp"
 
 _EMPHASIS_TAGS = {"em": "*", "i": "*", "u": "*", "strong": "**", "b": "**", "del": "~~", "s": "~~", "strike": "~~"}
-# Emphasis and links; whitespace at their inner edges is moved outside them.
-_FORMAT_TAG = re.compile(r"<(/?)(a|strong|b|em|i|u|del|s|strike)\b[^>]*>", re.I)
-_LEADING_SPACES = re.compile(r"(?:\s|&nbsp;)*")
 
 
 # A superset of what html2text's escape_md_section() escapes (with escape_snob off): a
@@ -454,88 +448,9 @@ def _convert(fragment: str) -> str:
 # --- the conversion ----------------------------------------------------------------------
 
 
-def _move_spaces_out(text: str) -> str:
-    """Whitespace at the inner edges of emphasis and links moves outside ("<b>bold </b>x" →
-    "<b>bold</b> x"): Markdown does not open emphasis before a space or close it after one.
-    Empty emphasis goes (Gutenberg leaves "<strong></strong>"; "****" alone is a rule)."""
-    out: list[str] = []
-    pos = 0
-    open_at = -1  # index in out of an opening tag with nothing visible after it yet
-    open_name = ""
-    for m in _FORMAT_TAG.finditer(text):
-        before = text[pos : m.start()]
-        name = m.group(2).lower()
-        if m.group(1):  # a closing tag
-            kept = before.rstrip()
-            while kept.endswith("&nbsp;"):
-                kept = kept[:-6].rstrip()
-            if not kept and open_at == len(out) - 1 and open_name == name:
-                out[open_at] = ""  # empty: drop both tags, keep the spaces
-                out.append(before)
-            else:
-                out += [kept, m.group(0), before[len(kept) :]]
-            open_at = -1
-            pos = m.end()
-        else:
-            spaces = _LEADING_SPACES.match(text, m.end())
-            assert spaces is not None  # the pattern matches the empty string
-            out += [before, spaces.group(), m.group(0)]
-            open_at, open_name = len(out) - 1, name
-            pos = spaces.end()
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _prepare_inline(text: str) -> str:
-    """Fixes applied to HTML just before html2text sees it."""
-    if _BR_MARK in text:
-        text = text.replace(_BR_MARK, "")
-    if "&amp;" in text:
-        text = _AMP_ENTITY_RE.sub("&" + _AMP_PH + ";", text)
-    if not text.isascii() and any(space in text for space in _UNICODE_SPACES):
-        text = _UNICODE_SPACE_RE.sub(lambda m: "&nbsp;" if m.group() == "\u00a0" else f"&#{ord(m.group())};", text)
-    return _move_spaces_out(text)
-
-
-_BR_HARD_NEXT = re.compile(r"[ \t>]*[^ \t>]")
-
-
-def _tidy(md: str) -> str:
-    """Trailing whitespace off, hard breaks where they mean something, one blank line max,
-    no empty quote line (">") at the edge of a quote; one final newline ("" when empty).
-
-    One pass over the lines: regular expressions for these rules cost more than html2text
-    itself on long posts.
-    """
-    lines = md.split("\n")
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        line = line.rstrip(" \t\u00a0")
-        if line.endswith(_BR_MARK):
-            line = line[:-1].rstrip(" \t\u00a0")
-            following = lines[i + 1] if i + 1 < len(lines) else ""
-            # A hard break only between two lines with text (not at a paragraph's edge).
-            if line.strip(" >") and _BR_HARD_NEXT.match(following.replace(_BR_MARK, "")):
-                line += "  "
-        if _BR_MARK in line:
-            line = line.replace(_BR_MARK, "")
-        if not line:
-            while out and out[-1] and not out[-1].strip(">"):
-                out.pop()  # a ">" line before a blank line
-            if out and out[-1]:
-                out.append("")
-        elif not line.strip(">") and (not out or not out[-1] or out[-1] == line):
-            continue  # a ">" line after a blank line, or repeated
-        else:
-            out.append(line)
-    while out and not out[-1].strip(">"):
-        out.pop()
-    return "\n".join(out) + "\n" if out else ""
-
-
 def _convert_inline(fragment: str) -> str:
     """The converter handed to :func:`prepare_html` for table cells and captions."""
-    return _convert(_prepare_inline(fragment))
+    return _convert(prepare_inline(fragment))
 
 
 def html_to_markdown(html_text: str, ctx: TransformContext) -> str:
@@ -551,4 +466,4 @@ def html_to_markdown(html_text: str, ctx: TransformContext) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = prepare_html(text, ctx, _convert_inline)
-    return _tidy(_convert(_prepare_inline(text)))
+    return tidy(_convert(prepare_inline(text)))
