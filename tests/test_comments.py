@@ -3,10 +3,12 @@ the full conversion."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from wpconvert.transform.comments import _SPECIAL, comment_markdown
+from wpconvert.transform.comments import _marker_after, comment_markdown, is_plain
 from wpconvert.transform.context import TransformContext
 from wpconvert.transform.html2md import html_to_markdown
 from wpconvert.transform.wpautop import wpautop
@@ -72,10 +74,21 @@ _HARD_PIECES = [
 def test_markup_fast_path_equals_full_conversion(pieces: list[str], hard: str, at: int) -> None:
     pieces.insert(at, hard)
     text = "".join(pieces)
-    assume(_SPECIAL.search(text.strip()))  # not plain text (the test above)
+    assume(not is_plain(text.strip()))  # not plain text (the test above)
     assert comment_markdown(text) == slow(text)
 
 
 def test_links_and_emphasis_take_the_fast_path() -> None:
     text = 'See <a href="http://x.test/a/">this</a>, <strong>really</strong>.\n<a href="http://x.test/">http://x.test/</a>'
     assert comment_markdown(text) == slow(text) == "See [this](<http://x.test/a/>), **really**.  \n<http://x.test/>"
+
+
+_MARKER_TEXT = st.text(alphabet=" \t\n\x0b\x1c\x85\u2028\u3000>&-+=1.)a9\u0661", max_size=30)
+
+
+@given(_MARKER_TEXT)
+@settings(max_examples=2000, deadline=None)
+def test_marker_search_is_the_regular_expression(text: str) -> None:
+    # _marker_after() replaced these two searches (kept here as the definition).
+    assert _marker_after(text) == bool(re.search(r"^\s*(?:[-+=]|\d+[.)])", text, re.M))
+    assert _marker_after(text, ">&") == bool(re.search(r"(?:^|[>&])\s*(?:[-+=]|\d+[.)])", text, re.M))

@@ -20,7 +20,28 @@ __all__ = ["comment_markdown"]
 # Characters that are markup in HTML or Markdown; a comment without them (and without a
 # line that Markdown would read as a list, heading or rule) is plain text.
 # A "&" followed by a space is just an ampersand; one that may start an entity is not plain.
-_SPECIAL = re.compile(r"[<>*_`\[\]\\#|~]|&(?=[#A-Za-z0-9])|^\s*(?:[-+=]|\d+[.)])", re.M)
+_SPECIAL = re.compile(r"[<>*_`\[\]\\#|~]|&(?=[#A-Za-z0-9])")
+# What starts a list item, a setext heading's underline or a rule: "-", "+", "=", "1.", "1)".
+_MARKER = re.compile(r"[-+=]|\d+[.)]")
+
+
+def _marker_after(text: str, starts: str = "") -> bool:
+    r"""Whether a :data:`_MARKER` follows, after nothing but white space, the start of a line
+    or one of the characters ``starts``: what ``re.search(r"(?:^|[starts])\s*marker", text,
+    re.M)`` finds, but without trying that at every character of the text (which cost more
+    than the rest of a comment's conversion)."""
+    for m in _MARKER.finditer(text):
+        i = j = m.start()
+        while j and text[j - 1].isspace():  # isspace() is the regex's \s
+            j -= 1
+        if j == 0 or "\n" in text[j:i] or text[j - 1] in starts:
+            return True
+    return False
+
+
+def is_plain(text: str) -> bool:
+    """Whether ``text`` (a stripped comment) holds no markup at all (see :data:`_SPECIAL`)."""
+    return _SPECIAL.search(text) is None and not _marker_after(text)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 # --- simple markup -------------------------------------------------------------------------
@@ -39,8 +60,7 @@ _MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "u": "*", "del": "~~",
 _NOT_SIMPLE = re.compile(r"[<>*_`\\#|~\x00-\x09\x0b-\x1f\x7f-\x9f]|\[(?=[A-Za-z])|&(?=[#A-Za-z0-9])|[^\S \n]")
 # html2text escapes "1." "+" "-" at the start of each run of text it is handed (a line, or
 # what follows a tag or a "&"), not just at the start of a line; such text (or "=" or "1)",
-# which the plain path avoids too) takes the full conversion.
-_RUN_START_MARKER = re.compile(r"(?:^|[>&])\s*(?:[-+=]|\d+[.)])", re.M)
+# which the plain path avoids too) takes the full conversion: _marker_after(text, ">&").
 # html2text writes a link whose text is its absolute URL as "<url>".
 _ABSOLUTE_URL = re.compile(r"[a-zA-Z+]+://")
 
@@ -48,7 +68,7 @@ _ABSOLUTE_URL = re.compile(r"[a-zA-Z+]+://")
 def _simple_markup(text: str) -> str | None:
     """``text`` with each simple link or emphasis element (see :data:`_ELEMENT`) written as
     Markdown, when that is all the markup it holds and no text would be escaped; else None."""
-    if _RUN_START_MARKER.search(text):
+    if _marker_after(text, ">&"):
         return None
     out: list[str] = []
     pos = 0
@@ -89,7 +109,7 @@ def comment_markdown(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return ""
-    if not _SPECIAL.search(text):
+    if is_plain(text):
         return _paragraphs(text)
     markdown = _simple_markup(text)
     if markdown is not None:
