@@ -19,21 +19,23 @@ _T = TypeVar("_T")
 STATUSES = ("publish", "draft", "pending", "private", "future", "trash", "inherit", "auto-draft")
 
 
-def _pickles_as_tuple(cls: type[_T]) -> type[_T]:
+def pickles_as_tuple(cls: type[_T]) -> type[_T]:
     """Give a frozen, slotted dataclass a fast ``__reduce__``: its fields as a plain tuple,
     passed back to the constructor. The dataclass's own pickling of slots calls
-    ``fields()`` for every object; items cross a pipe or a spool file once each, with
-    their comments and meta, so that cost adds up (see :mod:`wpconvert.pipeline`)."""
-    values = attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+    ``fields()`` for every object. Items and the records around them cross a pipe or a
+    spool file once each, with their comments and meta, so that cost adds up (see
+    :mod:`wpconvert.pipeline`): a plain tuple pickles at twice the speed."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    get = attrgetter(*names)
 
     def __reduce__(self: Any) -> tuple[Any, ...]:
-        return (cls, values(self))
+        return (cls, get(self) if len(names) > 1 else (get(self),))
 
     cls.__reduce__ = __reduce__  # type: ignore[method-assign]
     return cls
 
 
-@_pickles_as_tuple
+@pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Meta:
     """One postmeta, termmeta or commentmeta row: key and raw string value."""
@@ -77,7 +79,7 @@ class Term:
     meta: tuple[Meta, ...] = ()
 
 
-@_pickles_as_tuple
+@pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class ItemTerm:
     """A term an item is filed under (an item's ``<category domain=… nicename=…>``).
@@ -99,7 +101,7 @@ class ItemTerm:
         return self.taxonomy or "category"
 
 
-@_pickles_as_tuple
+@pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Comment:
     """A comment, pingback or trackback, with its replies threaded under it."""
@@ -134,7 +136,7 @@ class Comment:
             yield from reply.walk()
 
 
-@_pickles_as_tuple
+@pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where an item was read: the input's name and the line its ``<item>`` starts on."""
@@ -143,7 +145,7 @@ class Source:
     line: int
 
 
-@_pickles_as_tuple
+@pickles_as_tuple
 @dataclass(frozen=True, slots=True)
 class Item:
     """One ``<item>``: a post, page, attachment, nav menu item or any custom post type."""
