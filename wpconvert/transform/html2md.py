@@ -301,9 +301,9 @@ class _Converter(html2text.HTML2Text):
 
     def goahead(self, end: bool) -> None:
         """The standard parser's main loop, for html2text's settings (no conversion of
-        character references in text) and its usual input: text, tags, complete character
-        and entity references. Those are taken here, with the commonest tags handled in the
-        loop itself; from the first thing of any other kind (a comment, a declaration, a lone
+        character references in text) and its usual input: text, tags (through the fast
+        paths of parse_starttag() and parse_endtag()), complete character and entity
+        references. From the first thing of any other kind (a comment, a declaration, a lone
         ``<``, an unfinished construct, the inside of ``<script>``) the standard loop takes
         the rest. The methods called are the ones it would call, in its order."""
         if self.convert_charrefs:  # pragma: no cover - html2text turns it off
@@ -313,7 +313,6 @@ class _Converter(html2text.HTML2Text):
         n = len(rawdata)
         i = 0
         handle_data = self.handle_data
-        handle_tag = self.handle_tag
         while i < n:
             if self.cdata_elem is not None:
                 break  # inside <script> or <style>: the standard loop has the rules
@@ -325,22 +324,8 @@ class _Converter(html2text.HTML2Text):
             if i == n:
                 break
             if rawdata.startswith("</", i):
-                m = _PLAIN_END_TAG.match(rawdata, i)
-                if m is not None:  # parse_endtag()'s fast path (no CDATA mode to leave)
-                    handle_tag(m.group(1), {}, False)
-                    i = m.end()
-                    continue
                 k = self.parse_endtag(i)
             elif rawdata[i] == "<":
-                m = _PLAIN_START_TAG.match(rawdata, i)
-                if m is not None:  # parse_starttag()'s fast path
-                    tag = self.lasttag = m.group(1)
-                    self._HTMLParser__starttag_text = m.group()
-                    handle_tag(tag, {}, True)
-                    if m.group(2):
-                        handle_tag(tag, {}, False)
-                    i = m.end()
-                    continue
                 nxt = rawdata[i + 1 : i + 2]
                 if not (nxt.isascii() and nxt.isalpha()):
                     break  # a comment, a declaration, a lone "<"
