@@ -42,6 +42,8 @@ def _marker_after(text: str, starts: str = "") -> bool:
 def is_plain(text: str) -> bool:
     """Whether ``text`` (a stripped comment) holds no markup at all (see :data:`_SPECIAL`)."""
     return _SPECIAL.search(text) is None and not _marker_after(text)
+
+
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 # --- simple markup -------------------------------------------------------------------------
