@@ -13,6 +13,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from operator import attrgetter
 from typing import IO, Any, overload
 
 # At most this many repairs of one kind are listed per input file; the rest are counted.
@@ -58,8 +59,9 @@ class Entry:
     seq: int = -1
 
 
-# EntryLog spills entries as these fields, in this order: fail at import if Entry changes.
-assert [f.name for f in fields(Entry)] == ["id", "post_type", "status", "title", "action", "path", "reason", "seq"]
+# What EntryLog spills of an entry: its fields, in order (read back as Entry(*values)).
+# Field by field: astuple() copies deeply, and was most of the spilling.
+_ENTRY_VALUES = attrgetter(*(f.name for f in fields(Entry)))
 
 
 class EntryLog(Sequence[Entry]):
@@ -94,12 +96,8 @@ class EntryLog(Sequence[Entry]):
         if self._file is None:
             self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._file.seek(0, os.SEEK_END)
-        # Field by field (astuple() copies deeply, and was most of the spilling).
         dumps = json.dumps
-        self._file.writelines(
-            dumps((e.id, e.post_type, e.status, e.title, e.action, e.path, e.reason, e.seq), ensure_ascii=False) + "\n"
-            for e in self._ready
-        )
+        self._file.writelines(dumps(_ENTRY_VALUES(e), ensure_ascii=False) + "\n" for e in self._ready)
         self._spilled += len(self._ready)
         self._ready.clear()
 
