@@ -1,30 +1,46 @@
 """Conversion in several processes, with output identical to one process.
 
 The main process reads the export and writes the files; workers (forked, so they share the
-writer's setup) turn items into file contents. At most a few items per worker are in flight
+writer's setup) turn items into file contents. At most a few tasks per worker are in flight
 (a bounded window), so memory stays flat, and results are taken in input order, so the
 output and the report do not depend on which worker finished first.
+
+Tasks go to the workers in turn (task *n* to worker *n* mod *jobs*), each worker answers its
+tasks in the order it got them, so the main process knows which pipe the next result comes
+from. It talks to the workers over plain pipes, in one thread: it writes tasks and reads
+results as the pipes allow (``select.poll``), so a large task and a large result can never
+wait on each other. (``concurrent.futures``' process pool, used before, adds two threads
+in the main process that hand every task and result over between them: measured here, that
+bookkeeping and the contention for the interpreter lock between the threads cost a tenth of
+a JSON conversion.)
 """
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
+import pickle
+import select
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from .errors import WPConvertError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# The function workers run, set before the pool forks (a closure cannot be pickled).
-_worker_fn: Callable[[Any], Any] | None = None
+_HEAD = 8  # each message: its length (8 bytes, little-endian), then a pickle
+_READ = 1 << 20
+# Linux lets a pipe hold up to 1 MiB without privileges (/proc/sys/fs/pipe-max-size):
+# fewer wake-ups for results of a few hundred kB than the default 64 KiB.
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
-def _call(arg: Any) -> Any:
-    assert _worker_fn is not None
-    return _worker_fn(arg)
+class WorkerFailed(WPConvertError):
+    """A worker process ended without answering (killed, or out of memory)."""
 
 
 def default_jobs() -> int:
@@ -39,21 +55,208 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, window: int
     """``fn`` over ``items`` in ``jobs`` processes, results in input order.
 
     With ``jobs`` 1 (or where fork is unavailable) it runs in this process. ``window``
-    bounds the items in flight (default: 4 per job).
+    bounds the tasks in flight (default: 4 per job). An exception ``fn`` raises in a worker
+    is raised here, at its item's turn; a worker that dies raises :class:`WorkerFailed`.
     """
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for item in items:
             yield fn(item)
         return
-    global _worker_fn
-    _worker_fn = fn
-    window = window or 4 * jobs
-    pending: deque[Future[R]] = deque()
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    pool = _Pool(fn, jobs)
+    try:
+        window = max(window or 4 * jobs, jobs)
+        pending: deque[_Worker] = deque()
+        turn = 0
         for item in items:
-            pending.append(pool.submit(_call, item))
+            worker = pool.workers[turn % jobs]
+            turn += 1
+            worker.send(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+            pending.append(worker)
             if len(pending) >= window:
-                yield pending.popleft().result()
+                yield pool.result(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield pool.result(pending.popleft())
+    finally:
+        pool.close()
+
+
+class _Worker:
+    """The main process's end of one worker: its pipes and what is still to go through them."""
+
+    def __init__(self, process: Any, task_fd: int, result_fd: int) -> None:
+        self.process = process
+        self.task_fd = task_fd
+        self.result_fd = result_fd
+        self.out = bytearray()  # framed tasks not yet written
+        self.head = bytearray()  # the length of the result being read
+        self.body: bytearray | None = None  # the result being read, and how much of it is
+        self.got = 0
+        self.results: deque[bytearray] = deque()
+
+    def send(self, data: bytes) -> None:
+        """Queue a task and write what the pipe takes now (the rest waits for poll)."""
+        self.out += len(data).to_bytes(_HEAD, "little")
+        self.out += data
+        self.flush()
+
+    def flush(self) -> None:
+        """Write queued task bytes, as many as the pipe takes without waiting."""
+        try:
+            n = os.write(self.task_fd, self.out)
+        except BlockingIOError:
+            return
+        except BrokenPipeError:
+            raise self.failed() from None
+        del self.out[:n]
+
+    def fill(self) -> None:
+        """Read what the result pipe holds (a message's length, then straight into a
+        buffer of that size) and keep the results completed."""
+        try:
+            while True:
+                if self.body is None:
+                    data = os.read(self.result_fd, _HEAD - len(self.head))
+                    if not data:
+                        raise self.failed()
+                    self.head += data
+                    if len(self.head) < _HEAD:
+                        return
+                    self.body = bytearray(int.from_bytes(self.head, "little"))
+                    self.head.clear()
+                    self.got = 0
+                if self.got < len(self.body):
+                    n = os.readv(self.result_fd, [memoryview(self.body)[self.got:]])
+                    if not n:
+                        raise self.failed()
+                    self.got += n
+                if self.got == len(self.body):
+                    self.results.append(self.body)
+                    self.body = None
+        except BlockingIOError:
+            return
+
+    def failed(self) -> WorkerFailed:
+        """The error for a worker that is gone (its pipe closed)."""
+        self.process.join(1)
+        code = self.process.exitcode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return WorkerFailed(f"a worker process stopped unexpectedly ({how})")
+
+
+class _Pool:
+    """``jobs`` forked workers running ``fn``, each on a task pipe and a result pipe."""
+
+    def __init__(self, fn: Callable[[Any], Any], jobs: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        pipes = [(os.pipe(), os.pipe()) for _ in range(jobs)]
+        everything = [fd for pair in pipes for p in pair for fd in p]
+        self.workers: list[_Worker] = []
+        try:
+            for (task_r, task_w), (result_r, result_w) in pipes:
+                for fd in (task_w, result_w):
+                    try:
+                        fcntl.fcntl(fd, _F_SETPIPE_SZ, _READ)
+                    except OSError:  # a lower limit set by the system: the default size
+                        pass
+                # The child keeps only its own two ends: another worker holding a copy of
+                # this one's task pipe would keep it from ever seeing the end of its tasks.
+                others = [fd for fd in everything if fd not in (task_r, result_w)]
+                process = ctx.Process(target=_serve, args=(fn, task_r, result_w, others), daemon=True)
+                process.start()
+                os.close(task_r)
+                os.close(result_w)
+                os.set_blocking(task_w, False)
+                os.set_blocking(result_r, False)
+                self.workers.append(_Worker(process, task_w, result_r))
+        except BaseException:
+            self.close()
+            raise
+
+    def result(self, worker: _Worker) -> Any:
+        """The next result of ``worker`` (raised, if ``fn`` raised), writing and reading
+        the other pipes meanwhile as they allow."""
+        poller = select.poll()
+        while not worker.results:
+            registered: dict[int, tuple[_Worker, bool]] = {}
+            for w in self.workers:
+                if w.out:
+                    registered[w.task_fd] = (w, True)
+                    poller.register(w.task_fd, select.POLLOUT)
+                registered[w.result_fd] = (w, False)
+                poller.register(w.result_fd, select.POLLIN)
+            for fd, _event in poller.poll():
+                w, writing = registered[fd]
+                if writing:
+                    w.flush()
+                else:
+                    w.fill()
+            for fd in registered:
+                poller.unregister(fd)
+        ok, value = pickle.loads(worker.results.popleft())
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """End the workers: they see their task pipe close and leave (or are stopped)."""
+        for w in self.workers:
+            for fd in (w.task_fd, w.result_fd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        for w in self.workers:
+            w.process.join(5)
+            if w.process.exitcode is None:
+                w.process.terminate()
+                w.process.join()
+
+
+def _serve(fn: Callable[[Any], Any], task_fd: int, result_fd: int, others: list[int]) -> None:
+    """A worker: run ``fn`` on each task until the task pipe closes."""
+    # Ctrl-C reaches the whole process group: the main process handles it and closes the
+    # pipes, which ends the workers (no traceback from each of them).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for fd in others:
+        os.close(fd)
+    try:
+        while True:
+            head = _read_exact(task_fd, _HEAD)
+            if head is None:
+                return
+            data = _read_exact(task_fd, int.from_bytes(head, "little"))
+            if data is None:
+                return
+            try:
+                answer = pickle.dumps((True, fn(pickle.loads(data))), pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # raised again in the main process, at this item
+                answer = _pickled_error(exc)
+            _write_all(result_fd, len(answer).to_bytes(_HEAD, "little"))
+            _write_all(result_fd, answer)
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the main process stopped listening (it failed or was interrupted)
+
+
+def _pickled_error(exc: Exception) -> bytes:
+    try:
+        return pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an exception that cannot be pickled: its text
+        return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")), pickle.HIGHEST_PROTOCOL)
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from ``fd``; None at its end."""
+    parts: list[bytes] = []
+    while size:
+        data = os.read(fd, min(size, _READ))
+        if not data:
+            return None
+        parts.append(data)
+        size -= len(data)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
