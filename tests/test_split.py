@@ -211,3 +211,74 @@ def test_what_crosses_to_workers_pickles_whole() -> None:
         assert pickle.loads(pickle.dumps(value, -1)) == value
     back = pickle.loads(pickle.dumps(out))
     assert (back.ref.title, back.raw.data.offset, back.notes, back.skipped) == ("T", 10, [("orphan-comment", 9)], "why")
+
+
+# Workers parse cut items with ElementTree where it agrees with lxml by construction, and
+# with lxml otherwise (xmlstream.parse_exact): the two must give the same items.
+_WRAP = (b'<rss xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" '
+         b'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+         b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">')
+EDGE_ITEMS = [
+    b"<item><title>a<!-- c -->b<?pi x?>c</title></item>",
+    b"<item><atom:link href='x'/><title>t</title></item>",  # a prefix never declared
+    b"<item><title>&nbsp;</title></item>", b"<item><title>&#1;</title></item>",
+    b"<item><title>&#x85;&#xD;x\r\ny\rz</title></item>",
+    b"<item><title><![CDATA[a]]]]><![CDATA[>b]]></title></item>",
+    b'<item><category domain="a&amp;b\tc\nd" nicename="x">n</category></item>',
+    b'<item xmlns="http://other/"><title>t</title></item>',
+    b'<item xmlns:u="http://\xc3\xabx\xc3\xa4mple.test/"><u:f>x</u:f><title>t</title></item>',  # lxml refuses
+    b'<item><title xml:lang="de">t</title></item>', b"<item><title>\xf0\x9f\x98\x80 &#x1F600;</title></item>",
+    b"<item><title>&#xFFFE;</title></item>", b"<item><title>\xef\xbf\xbe</title></item>",
+    b"<item><title>\x0c</title></item>", b"<item><title>\xff</title></item>",
+    b"<item><wp:postmeta><wp:meta_key>k</wp:meta_key><wp:meta_value><![CDATA[]]></wp:meta_value></wp:postmeta></item>",
+    b'<item><title a="1" a="2">t</title></item>', b"<item><title>t</title></item><!-- x -->",
+    b"<item><title>t</title></item>tail", b"<item><title>\xc2\x80\xc2\x9f</title></item>",
+    b"<item><title>&#xD800;</title></item>", b"<item><title>a]]>b</title></item>",
+    b"<item><title/><title>second</title><wp:post_id> 12 </wp:post_id></item>",
+    b"<item><1a/></item>", b"<item><a\xcc\x81/></item>", b"<item><a\xe2\x80\xbf/></item>",  # names: lxml only
+    b"<item>" + b"<a>" * 2100 + b"</a>" * 2100 + b"</item>",  # too deep for lxml
+    b"<item>" + b"<a>" * 1900 + b"</a>" * 1900 + b"<title>deep but not too</title></item>",
+]
+
+
+def _built(parse: Any, data: bytes) -> Any:
+    from wpconvert.build import build_item
+    from wpconvert.model import Source
+
+    notes: list[Any] = []
+    try:
+        item = build_item(parse(data), Source("x.xml", 1), lambda *note: notes.append(note))
+    except split.SplitFailed:
+        return "refused"
+    return item, notes
+
+
+@pytest.mark.parametrize("n", range(len(EDGE_ITEMS)))
+def test_items_parse_the_same_with_either_parser(n: int) -> None:
+    from wpconvert.xmlstream import parse_exact, parse_exact_lxml
+
+    data = _WRAP + EDGE_ITEMS[n] + b"</rss>"
+    assert _built(parse_exact, data) == _built(parse_exact_lxml, data)
+
+
+def test_every_item_at_hand_parses_the_same_with_either_parser(tmp_path: Path) -> None:
+    from bench.generate import generate
+    from wpconvert.reader import read as read_export
+    from wpconvert.xmlstream import parse_exact, parse_exact_lxml
+
+    generate(tmp_path / "generated.xml", 300, 3)
+    compared = by_elementtree = 0
+    for path in [tmp_path / "generated.xml", *_inputs()]:
+        try:
+            raws = list(read_export(path).raw_items(cut=True))
+        except (wpconvert.InputError, split.SplitFailed):
+            continue
+        for raw in raws:
+            if not hasattr(raw, "data"):
+                continue
+            data = raw.data.read() if isinstance(raw.data, tuple) else raw.data
+            assert _built(parse_exact, data) == _built(parse_exact_lxml, data), (path, raw.line)
+            compared += 1
+            start = data.find(b"<item")
+            by_elementtree += data.find(b"xmlns", start) < 0
+    assert compared > 300 and by_elementtree > 300
