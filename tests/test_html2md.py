@@ -382,4 +382,14 @@ _FAST_PATH_PIECES = [
 @given(st.lists(st.sampled_from(_FAST_PATH_PIECES), max_size=40))
 def test_fast_paths_give_html2texts_output(parts: list[str]) -> None:
     text = "".join(parts)
-    assert _Converter().handle(text) == _Reference().handle(text)
+    assert _handled(_Converter(), text) == _handled(_Reference(), text)
+
+
+def _handled(converter: html2text.HTML2Text, text: str) -> str | type[Exception]:
+    # The standard library's parser gives up on some junk ("<![<p>": an AssertionError
+    # from _markupbase); the fast paths must give up the same way (the conversion catches
+    # it, see html2md._convert).
+    try:
+        return str(converter.handle(text))
+    except (AssertionError, ValueError, IndexError) as exc:
+        return type(exc)
