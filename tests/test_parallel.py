@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from wpconvert.parallel import WorkerFailed, ordered_map
+from wpconvert.parallel import WorkerFailed, _Pool, ordered_map
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,19 +113,38 @@ def test_an_error_that_cannot_be_pickled_arrives_as_its_text() -> None:
         list(ordered_map(_unpicklable, range(10), 2))
 
 
-def _die_at_5(n: int) -> int:
-    if n == 5:
+def _die_at(n: int) -> int:
+    if n == int(os.environ["WPCONVERT_TEST_DIE_AT"]):
         os._exit(3)
     return n
 
 
-def test_a_worker_that_dies_is_reported_and_the_rest_are_stopped() -> None:
+@pytest.mark.parametrize("jobs", [2, 3])
+@pytest.mark.parametrize("at", [4, 5, 6])
+def test_a_worker_that_dies_is_reported_and_the_rest_are_stopped(
+    monkeypatch: pytest.MonkeyPatch, jobs: int, at: int,
+) -> None:
+    monkeypatch.setenv("WPCONVERT_TEST_DIE_AT", str(at))  # whichever worker gets item `at`
     got: list[int] = []
-    with pytest.raises(WorkerFailed, match="exit code 3"):
-        for r in ordered_map(_die_at_5, range(40), 2):
+    with pytest.raises(WorkerFailed, match=r"stopped unexpectedly \(exit code 3\)"):
+        for r in ordered_map(_die_at, range(40), jobs):
             got.append(r)
-    assert got == list(range(5))
+    assert got == list(range(at))
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_workers_leave_on_their_own_when_the_tasks_end(jobs: int) -> None:
+    # Each worker sees its task pipe close and exits 0, none has to be stopped: no worker
+    # holds a copy of another's pipes (nor closes what is not its own).
+    pool = _Pool(_uneven, jobs)
+    try:
+        for n, w in enumerate(pool.workers * 3):
+            w.send(pickle.dumps(n))
+        assert [pool.result(w)[0] for w in pool.workers * 3] == list(range(3 * jobs))
+    finally:
+        pool.close()
+    assert [w.process.exitcode for w in pool.workers] == [0] * jobs
 
 
 def test_stopping_early_ends_the_workers() -> None:

@@ -17,7 +17,6 @@ a JSON conversion.)
 
 from __future__ import annotations
 
-import fcntl
 import multiprocessing
 import os
 import pickle
@@ -29,6 +28,11 @@ from typing import Any, TypeVar
 
 from .errors import WPConvertError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows (which has no fork: one job only)
+    fcntl = None  # type: ignore[assignment]
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -36,7 +40,7 @@ _HEAD = 8  # each message: its length (8 bytes, little-endian), then a pickle
 _READ = 1 << 20
 # Linux lets a pipe hold up to 1 MiB without privileges (/proc/sys/fs/pipe-max-size):
 # fewer wake-ups for results of a few hundred kB than the default 64 KiB.
-_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux only; elsewhere it fails, harmlessly
 
 
 class WorkerFailed(WPConvertError):
@@ -92,6 +96,7 @@ class _Worker:
         self.body: bytearray | None = None  # the result being read, and how much of it is
         self.got = 0
         self.results: deque[bytearray] = deque()
+        self.gone = False  # its pipes closed: it died (results sent before that still count)
 
     def send(self, data: bytes) -> None:
         """Queue a task and write what the pipe takes now (the rest waits for poll)."""
@@ -106,7 +111,9 @@ class _Worker:
         except BlockingIOError:
             return
         except BrokenPipeError:
-            raise self.failed() from None
+            self.gone = True
+            self.out.clear()
+            return
         del self.out[:n]
 
     def fill(self) -> None:
@@ -117,7 +124,8 @@ class _Worker:
                 if self.body is None:
                     data = os.read(self.result_fd, _HEAD - len(self.head))
                     if not data:
-                        raise self.failed()
+                        self.gone = True
+                        return
                     self.head += data
                     if len(self.head) < _HEAD:
                         return
@@ -127,7 +135,8 @@ class _Worker:
                 if self.got < len(self.body):
                     n = os.readv(self.result_fd, [memoryview(self.body)[self.got:]])
                     if not n:
-                        raise self.failed()
+                        self.gone = True
+                        return
                     self.got += n
                 if self.got == len(self.body):
                     self.results.append(self.body)
@@ -148,37 +157,50 @@ class _Pool:
 
     def __init__(self, fn: Callable[[Any], Any], jobs: int) -> None:
         ctx = multiprocessing.get_context("fork")
-        pipes = [(os.pipe(), os.pipe()) for _ in range(jobs)]
-        everything = [fd for pair in pipes for p in pair for fd in p]
         self.workers: list[_Worker] = []
         try:
-            for (task_r, task_w), (result_r, result_w) in pipes:
-                for fd in (task_w, result_w):
-                    try:
-                        fcntl.fcntl(fd, _F_SETPIPE_SZ, _READ)
-                    except OSError:  # a lower limit set by the system: the default size
-                        pass
-                # The child keeps only its own two ends: another worker holding a copy of
-                # this one's task pipe would keep it from ever seeing the end of its tasks.
-                others = [fd for fd in everything if fd not in (task_r, result_w)]
-                process = ctx.Process(target=_serve, args=(fn, task_r, result_w, others), daemon=True)
-                process.start()
-                os.close(task_r)
-                os.close(result_w)
-                os.set_blocking(task_w, False)
-                os.set_blocking(result_r, False)
-                self.workers.append(_Worker(process, task_w, result_r))
+            for _ in range(jobs):
+                self._start(ctx, fn)
         except BaseException:
             self.close()
             raise
+
+    def _start(self, ctx: Any, fn: Callable[[Any], Any]) -> None:
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+        try:
+            for fd in (task_w, result_w):
+                try:
+                    if fcntl is not None:
+                        fcntl.fcntl(fd, _F_SETPIPE_SZ, _READ)
+                except OSError:  # a lower limit set by the system, or not Linux: the default size
+                    pass
+            # The child keeps only its own two ends: a worker holding a copy of another's
+            # task pipe would keep that one from ever seeing the end of its tasks.
+            others = [fd for w in self.workers for fd in (w.task_fd, w.result_fd)] + [task_w, result_r]
+            process = ctx.Process(target=_serve, args=(fn, task_r, result_w, others), daemon=True)
+            process.start()
+        except BaseException:
+            for fd in (task_r, task_w, result_r, result_w):
+                os.close(fd)
+            raise
+        os.close(task_r)
+        os.close(result_w)
+        os.set_blocking(task_w, False)
+        os.set_blocking(result_r, False)
+        self.workers.append(_Worker(process, task_w, result_r))
 
     def result(self, worker: _Worker) -> Any:
         """The next result of ``worker`` (raised, if ``fn`` raised), writing and reading
         the other pipes meanwhile as they allow."""
         poller = select.poll()
         while not worker.results:
+            if worker.gone:
+                raise worker.failed()
             registered: dict[int, tuple[_Worker, bool]] = {}
             for w in self.workers:
+                if w.gone:
+                    continue  # (a closed pipe would wake poll() at once, every time)
                 if w.out:
                     registered[w.task_fd] = (w, True)
                     poller.register(w.task_fd, select.POLLOUT)
