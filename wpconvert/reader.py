@@ -28,7 +28,7 @@ from .errors import InputError
 from .model import Author, Item, Site, Source, Term
 from .report import Problem, Report
 from .split import SplitFailed, can_split, split_items
-from .xmlstream import FileReader, namespace_declarations, qname, serialize
+from .xmlstream import FileReader, namespace_declarations, qname, root_parses, serialize
 
 CHUNK = 1 << 20
 _VERSION = re.compile(r"^\d+\.\d+$")
@@ -94,7 +94,8 @@ class Export:
                 # the end): such a name is kept as written, "atom:link".
                 clean = clean and not any(_undeclared(d.tag) for d in el.iter())
                 _take_header(header, el)
-            if wrap and clean and not reader.repaired and can_split(_head(src)):
+            head = _head(src)
+            if wrap and clean and not reader.repaired and can_split(head) and root_parses(head):
                 # lxml read it without a fault up to the first item: it may be cut (split.py).
                 self._wrap[k] = wrap
             version = header.fields.get("wp:wxr_version", "").strip()

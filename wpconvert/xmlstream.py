@@ -281,15 +281,15 @@ def parse_exact(data: bytes) -> Any:
     same (measured: 379 against 530 million instructions to build 1,000 items, 719 against
     722 to parse them). lxml stays the judge of what is well-formed, as when the export is
     read whole: ElementTree's tree is used only where both parsers agree by construction:
-    an item it accepts, in a root element lxml takes, that declares no namespace of its own
-    (libxml2 refuses some URIs that expat takes) and cannot nest as deep as libxml2's limit (2048 levels with
+    an item it accepts, that declares no namespace of its own (libxml2 refuses some URIs
+    that expat takes; the export's own declarations passed :func:`root_parses` before it
+    was cut) and cannot nest as deep as libxml2's limit (2048 levels with
     ``huge_tree``; expat has none): nesting D levels takes at least 2D - 1 "<". Anything
     else, including everything ElementTree refuses, goes to lxml, which decides as before.
     tests/test_split.py checks that both give the same items.
     """
     start = data.find(b"<item")
-    if start >= 0 and data.find(b"xmlns", start) < 0 and data.count(b"<", start) < _FEW_TAGS \
-            and _root_passes(data[:start]):
+    if start >= 0 and data.find(b"xmlns", start) < 0 and data.count(b"<", start) < _FEW_TAGS:
         try:
             return _only_item(_ElementTree.fromstring(data))
         except _ElementTree.ParseError:
@@ -297,23 +297,29 @@ def parse_exact(data: bytes) -> Any:
     return parse_exact_lxml(data)
 
 
-_roots: dict[bytes, bool] = {}
+# The start tags whose namespace declarations are in scope in every item.
+_RSS_TAG = re.compile(rb"<rss\b[^>]*>")
+_CHANNEL_TAG = re.compile(rb"<channel\b[^>]*>")
 
 
-def _root_passes(root: bytes) -> bool:
-    """Whether lxml takes the root element the items are cut into, with its namespace
-    declarations (the export's own): it refuses URIs that are not valid (``http://é/``,
-    ``""``) where expat does not mind, and the reader repairs those. Asked once per root."""
-    verdict = _roots.get(root)
-    if verdict is None:
-        try:
-            etree.fromstring(root + b"</rss>", _EXACT_PARSER)
-            verdict = True
-        except etree.XMLSyntaxError:
-            verdict = False
-        if len(_roots) < 64:
-            _roots[root] = verdict
-    return verdict
+def root_parses(head: bytes) -> bool:
+    """Whether lxml takes the ``<rss>`` and ``<channel>`` start tags at the start of
+    ``head`` (an export's first bytes) as they are, with their namespace declarations.
+
+    libxml2 reads on past a namespace URI it refuses (``http://é/``, ``""``) and lxml
+    complains only at the end of the input, where the reader repairs it: a read of the
+    header alone does not see it, and expat (:func:`parse_exact`) does not mind. An
+    export is cut into items only when this holds (:meth:`wpconvert.reader.Export.raw_items`).
+    """
+    rss = _RSS_TAG.search(head)
+    channel = _CHANNEL_TAG.search(head, rss.end()) if rss else None
+    if rss is None or channel is None:
+        return False
+    try:
+        etree.fromstring(rss.group() + channel.group() + b"</channel></rss>", _EXACT_PARSER)
+    except etree.XMLSyntaxError:
+        return False
+    return True
 
 
 def parse_exact_lxml(data: bytes) -> Any:
