@@ -309,3 +309,26 @@ def test_namespace_uris_of_the_root_give_the_report_of_one_job(tmp_path: Path, d
 def split_at_all(path: Path) -> bool:
     """Whether the reader cuts ``path`` into items for workers."""
     return any(getattr(raw, "exact", False) for raw in read(path).raw_items(cut=True))
+
+
+NOT_UNDER_THE_ROOT = {
+    # An export pasted into another document: its end leaves that one's elements open.
+    "pasted": lambda text: '<?xml version="1.0"?>\n<catalog><book><description>A book\n'
+                           + text.split("?>", 1)[1],
+    # A second <rss> opened inside the first: never closed.
+    "second rss": lambda text: text.replace("<channel>", "<rss><channel>", 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_UNDER_THE_ROOT))
+@pytest.mark.parametrize("fmt", ["jsonl", "markdown"])
+def test_a_channel_not_under_the_root_is_not_cut(tmp_path: Path, case: str, fmt: str) -> None:
+    # Found by comparing -j 1 and -j 2 on mutated exports: the cut took such exports for
+    # clean (lxml reads the header without fault) and missed what the item pass repairs.
+    path = write(tmp_path, NOT_UNDER_THE_ROOT[case](wxr(TRICKY + item_xml(8, "after"))))
+    name = "out.jsonl" if fmt == "jsonl" else "out"
+    one = _run(path, fmt, tmp_path / "j1" / name, 1)
+    two = _run(path, fmt, tmp_path / "j2" / name, 2)
+    assert one == two
+    assert one[1]["repairs"], "the export must need a repair"
+    assert not split_at_all(path)

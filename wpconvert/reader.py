@@ -40,6 +40,15 @@ def _undeclared(tag: Any) -> bool:
     return isinstance(tag, str) and ":" in tag and not tag.startswith("{")
 
 
+def _channel_of_root(channel: Any) -> bool:
+    """Whether ``channel`` is a ``<channel>`` directly inside the document's root ``<rss>``."""
+    root = channel.getparent()
+    return (
+        root is not None and root.getparent() is None
+        and qname(channel) == "channel" and qname(root) == "rss"
+    )
+
+
 def _head(src: _inputs.Source) -> bytes:
     """The first bytes of an input (for its XML declaration)."""
     try:
@@ -88,6 +97,10 @@ class Export:
             for kind, el in reader.events(header_only=True):
                 if not wrap and el.getparent() is not None:
                     wrap = b"<rss" + namespace_declarations(el.getparent()) + b">"
+                    # The cut (split.py) takes the items for children of <channel>, itself
+                    # the child of the root <rss>: not so in an export pasted into another
+                    # document, or with a second <rss> inside, which the item pass repairs.
+                    clean = clean and _channel_of_root(el.getparent())
                 if kind != "header":
                     break
                 # libxml2 reads on past a prefix never declared (and lxml complains only at
