@@ -332,3 +332,21 @@ def test_a_channel_not_under_the_root_is_not_cut(tmp_path: Path, case: str, fmt:
     assert one == two
     assert one[1]["repairs"], "the export must need a repair"
     assert not split_at_all(path)
+
+
+def test_invalid_bytes_in_a_tag_of_a_repaired_export_give_the_items_of_one_job(tmp_path: Path) -> None:
+    # Found by comparing -j 1 and -j 2 on mutated exports: the repairer makes the bytes
+    # U+FFFD, and an item serialized for a worker in ASCII had "&#65533;" in a name, which
+    # does not parse back: the -j 2 item lost its term and everything after it.
+    extra = '<category domain="category" nicename="cat"><![CDATA[Cat]]></category>\n'
+    text = wxr(TRICKY + item_xml(7, "x", extra=extra, meta=(("k", "v"),)) + item_xml(8, "after"))
+    data = text.encode().replace(b'category domain="category"', b'category do\xfe\xffmain="category"', 1)
+    path = write(tmp_path, data)
+    one = _run(path, "jsonl", tmp_path / "j1" / "out.jsonl", 1)
+    two = _run(path, "jsonl", tmp_path / "j2" / "out.jsonl", 2)
+    assert one == two
+    assert "bad-encoding" in [kind for kind, _ in one[1]["repairs"]]
+    records = [json.loads(line) for line in two[0][""].decode().splitlines()]
+    seven = next(r for r in records if r.get("id") == 7)
+    assert [t["slug"] for t in seven["terms"]] == ["cat"]
+    assert seven["meta"] == [{"key": "k", "value": "v"}]

@@ -252,8 +252,12 @@ def _dispatch(
 
 
 def serialize(el: Any) -> bytes:
-    """An element as XML bytes (with the namespace declarations it uses), to build elsewhere."""
-    data: bytes = etree.tostring(el)
+    """An element as XML bytes (with the namespace declarations it uses), to build elsewhere.
+
+    In UTF-8: lxml's default, ASCII, writes other characters as character references,
+    which are not allowed in names, and a repaired export may have U+FFFD in one (invalid
+    bytes in a tag, replaced): the item would not parse the same again."""
+    data: bytes = etree.tostring(el, encoding="utf-8")
     return data
 
 
