@@ -107,3 +107,34 @@ def test_fuzz_bounded_run() -> None:
     assert any(k.startswith("InputError") for k in summary.outcomes), report
     if summary.failures:
         pytest.fail(f"{len(summary.failures)} fuzz failures (inputs in {fuzz.FAILURES}):\n{report}", pytrace=False)
+
+
+def test_jobs_fuzzer_sees_a_difference_between_one_job_and_two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench.fuzzjobs's check works: a -j 2 run that loses data is caught (here: items
+    serialized for the workers in ASCII, the bug it found first)."""
+    from lxml import etree
+    from test_reader import item_xml, wxr
+
+    from bench import fuzzjobs
+    from wpconvert import reader
+
+    extra = '<category domain="category" nicename="cat">Cat</category>\n'
+    data = wxr(item_xml(7, "x", extra=extra) + item_xml(8, "y")).encode()
+    data = data.replace(b"category domain=", b"category do\xfe\xffmain=", 1)
+    assert fuzzjobs.compare_jobs_case(data, "jsonl", False, tmp_path).kind in ("ok", "problems")
+    monkeypatch.setattr(reader, "serialize", lambda el: etree.tostring(el))
+    differ = fuzzjobs.compare_jobs_case(data, "jsonl", False, tmp_path)
+    assert differ.failure == "jobs-differ" and "file '' differs" in differ.detail, differ
+
+
+def test_fuzz_jobs_bounded_run() -> None:
+    """-j 2 gives what -j 1 gives on mutated exports (deterministic seed)."""
+    from bench import fuzzjobs
+
+    summary = fuzz.run(SECONDS / 2, SEED, list(fuzzjobs.FORMATS), timeout=60.0, failures_dir=fuzz.FAILURES,
+                       target="bench.fuzzjobs.compare_jobs_case")
+    report = summary.text()
+    print(report)
+    assert summary.cases >= 20 * len(fuzzjobs.FORMATS), report
+    if summary.failures:
+        pytest.fail(f"{len(summary.failures)} fuzz failures (inputs in {fuzz.FAILURES}):\n{report}", pytrace=False)

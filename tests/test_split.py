@@ -317,6 +317,8 @@ NOT_UNDER_THE_ROOT = {
                            + text.split("?>", 1)[1],
     # A second <rss> opened inside the first: never closed.
     "second rss": lambda text: text.replace("<channel>", "<rss><channel>", 1),
+    # A whole export pasted into the header of another (its first item is the first one).
+    "export in an export": lambda text: text.split("<wp:author>")[0] + "<wp:author>" + text.split("?>", 1)[1],
 }
 
 

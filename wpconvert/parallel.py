@@ -17,11 +17,12 @@ a JSON conversion.)
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import select
 import signal
+import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -62,7 +63,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, window: int
     bounds the tasks in flight (default: 4 per job). An exception ``fn`` raises in a worker
     is raised here, at its item's turn; a worker that dies raises :class:`WorkerFailed`.
     """
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or not hasattr(os, "fork"):
         for item in items:
             yield fn(item)
         return
@@ -87,8 +88,9 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, window: int
 class _Worker:
     """The main process's end of one worker: its pipes and what is still to go through them."""
 
-    def __init__(self, process: Any, task_fd: int, result_fd: int) -> None:
-        self.process = process
+    def __init__(self, pid: int, task_fd: int, result_fd: int) -> None:
+        self.pid = pid
+        self.exitcode: int | None = None  # once it has ended and been waited for
         self.task_fd = task_fd
         self.result_fd = result_fd
         self.out = bytearray()  # framed tasks not yet written
@@ -100,6 +102,8 @@ class _Worker:
 
     def send(self, data: bytes) -> None:
         """Queue a task and write what the pipe takes now (the rest waits for poll)."""
+        if self.gone:
+            return
         self.out += len(data).to_bytes(_HEAD, "little")
         self.out += data
         self.flush()
@@ -111,7 +115,7 @@ class _Worker:
         except BlockingIOError:
             return
         except BrokenPipeError:
-            self.gone = True
+            # It died: what it sent before is still to be read (gone is set at its end).
             self.out.clear()
             return
         del self.out[:n]
@@ -146,26 +150,42 @@ class _Worker:
 
     def failed(self) -> WorkerFailed:
         """The error for a worker that is gone (its pipe closed)."""
-        self.process.join(1)
-        code = self.process.exitcode
+        code = self.wait(1.0)
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         return WorkerFailed(f"a worker process stopped unexpectedly ({how})")
+
+    def wait(self, timeout: float) -> int | None:
+        """Its exit code (negative: the signal that ended it), waiting up to ``timeout``
+        seconds for it to end; None if it has not."""
+        deadline = time.monotonic() + timeout
+        while self.exitcode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # waited for by someone else: its code is gone
+                self.exitcode = 0
+                break
+            if pid:
+                self.exitcode = os.waitstatus_to_exitcode(status)
+            elif time.monotonic() >= deadline:
+                break
+            else:
+                time.sleep(0.005)
+        return self.exitcode
 
 
 class _Pool:
     """``jobs`` forked workers running ``fn``, each on a task pipe and a result pipe."""
 
     def __init__(self, fn: Callable[[Any], Any], jobs: int) -> None:
-        ctx = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
         try:
             for _ in range(jobs):
-                self._start(ctx, fn)
+                self._start(fn)
         except BaseException:
             self.close()
             raise
 
-    def _start(self, ctx: Any, fn: Callable[[Any], Any]) -> None:
+    def _start(self, fn: Callable[[Any], Any]) -> None:
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
         try:
@@ -178,8 +198,19 @@ class _Pool:
             # The child keeps only its own two ends: a worker holding a copy of another's
             # task pipe would keep that one from ever seeing the end of its tasks.
             others = [fd for w in self.workers for fd in (w.task_fd, w.result_fd)] + [task_w, result_r]
-            process = ctx.Process(target=_serve, args=(fn, task_r, result_w, others), daemon=True)
-            process.start()
+            # A plain fork, not multiprocessing's: that refuses to start processes from a
+            # daemonic one (a caller's own worker process).
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()  # or the child would write out the same buffered text
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child (its coverage is not collected)
+                code = 1
+                try:
+                    _serve(fn, task_r, result_w, others)
+                    code = 0
+                finally:
+                    os._exit(code)
         except BaseException:
             for fd in (task_r, task_w, result_r, result_w):
                 os.close(fd)
@@ -188,7 +219,7 @@ class _Pool:
         os.close(result_w)
         os.set_blocking(task_w, False)
         os.set_blocking(result_r, False)
-        self.workers.append(_Worker(process, task_w, result_r))
+        self.workers.append(_Worker(pid, task_w, result_r))
 
     def result(self, worker: _Worker) -> Any:
         """The next result of ``worker`` (raised, if ``fn`` raised), writing and reading
@@ -227,11 +258,11 @@ class _Pool:
                     os.close(fd)
                 except OSError:
                     pass
+        deadline = time.monotonic() + 5
         for w in self.workers:
-            w.process.join(5)
-            if w.process.exitcode is None:
-                w.process.terminate()
-                w.process.join()
+            if w.wait(max(0.0, deadline - time.monotonic())) is None:
+                os.kill(w.pid, signal.SIGTERM)
+                w.wait(60)
 
 
 def _serve(fn: Callable[[Any], Any], task_fd: int, result_fd: int, others: list[int]) -> None:

@@ -42,7 +42,7 @@ def _undeclared(tag: Any) -> bool:
 
 def _channel_of_root(channel: Any) -> bool:
     """Whether ``channel`` is a ``<channel>`` directly inside the document's root ``<rss>``."""
-    root = channel.getparent()
+    root = channel.getparent() if channel is not None else None
     return (
         root is not None and root.getparent() is None
         and qname(channel) == "channel" and qname(root) == "rss"
@@ -97,11 +97,12 @@ class Export:
             for kind, el in reader.events(header_only=True):
                 if not wrap and el.getparent() is not None:
                     wrap = b"<rss" + namespace_declarations(el.getparent()) + b">"
+                if kind != "header":
                     # The cut (split.py) takes the items for children of <channel>, itself
                     # the child of the root <rss>: not so in an export pasted into another
-                    # document, or with a second <rss> inside, which the item pass repairs.
+                    # document, or with a second <rss> inside (or a second export pasted
+                    # into the first), which the item pass repairs.
                     clean = clean and _channel_of_root(el.getparent())
-                if kind != "header":
                     break
                 # libxml2 reads on past a prefix never declared (and lxml complains only at
                 # the end): such a name is kept as written, "atom:link".

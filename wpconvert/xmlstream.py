@@ -218,7 +218,8 @@ def _dispatch(
 ) -> Iterator[tuple[str, Any]]:
     """Hand out the elements that ended: items, and children of the channel.
 
-    The header pass (``header_only``) gets every channel child before the first item;
+    The header pass (``header_only``) gets every channel child before the first item,
+    then the first item (begun: for where it is, not what it holds);
     the item pass gets items, and only those channel children named like definitions
     that end after the first item, whichever parser fed the events (with or without a
     tag filter), so that a restart through the repairer skips exactly what was handed.
@@ -248,6 +249,7 @@ def _dispatch(
                 yield "header", el
             el.clear(keep_tail=True)
         elif parent.tag == "item" and header_only:
+            yield "item", parent  # begun, not complete: only to see where it is
             raise _HeaderDone  # the first item has begun: the header is complete
 
 
