@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def _deadline() -> Iterator[None]:
+    _BEFORE.clear()
+    _BEFORE.update(_children())
     # A deadlock must fail the test, not hang the suite.
     signal.signal(signal.SIGALRM, lambda *_: pytest.fail("ordered_map hung"))
     signal.alarm(120)
@@ -153,7 +155,8 @@ def test_workers_leave_on_their_own_when_the_tasks_end(jobs: int) -> None:
 
 
 def _children() -> list[int]:
-    """This process's child processes still running or not waited for."""
+    """This process's child processes still running or not waited for, but those it had
+    before the test (other tests' servers)."""
     me = str(os.getpid())
     found = []
     for entry in os.listdir("/proc"):
@@ -162,9 +165,12 @@ def _children() -> list[int]:
                 stat = open(f"/proc/{entry}/stat").read()
             except OSError:
                 continue
-            if stat.rsplit(")", 1)[1].split()[1] == me:
+            if stat.rsplit(")", 1)[1].split()[1] == me and int(entry) not in _BEFORE:
                 found.append(int(entry))
     return found
+
+
+_BEFORE: set[int] = set()
 
 
 def test_a_daemonic_process_may_run_several_jobs() -> None:
