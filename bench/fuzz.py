@@ -622,7 +622,7 @@ def _worker(conn: Any, target: str) -> None:
         pass
     module, _, name = target.rpartition(".")
     fn = getattr(__import__(module, fromlist=[name]), name)
-    root = Path(tempfile.mkdtemp(prefix="wpconvert-fuzz-"))
+    root = Path(tempfile.mkdtemp(prefix=f"wpconvert-fuzz-{os.getpid()}-"))  # Runner._stop removes it
     work, scratch = root / "work", root / "tmp"
     work.mkdir()
     scratch.mkdir()
@@ -691,6 +691,9 @@ class Runner:
             if self.proc.is_alive():
                 self.proc.kill()
             self.proc.join(5)
+            # A worker killed (a hang) or dead could not remove its own folder.
+            for left in Path(tempfile.gettempdir()).glob(f"wpconvert-fuzz-{self.proc.pid}-*"):
+                shutil.rmtree(left, ignore_errors=True)
         if self.conn is not None:
             self.conn.close()
         self.proc = self.conn = None

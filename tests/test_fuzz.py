@@ -138,3 +138,16 @@ def test_fuzz_jobs_bounded_run() -> None:
     assert summary.cases >= 20 * len(fuzzjobs.FORMATS), report
     if summary.failures:
         pytest.fail(f"{len(summary.failures)} fuzz failures (inputs in {fuzz.FAILURES}):\n{report}", pytrace=False)
+
+
+def test_harness_leaves_no_folder_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed for a hang, or dead, cannot remove its folder: the harness does."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(fuzz.tempfile, "tempdir", None)  # read TMPDIR again
+    runner = fuzz.Runner(timeout=3.0, target="bench.fuzz.selftest_case")
+    try:
+        for data in (b"HANG", b"DIE", STATUSES.read_bytes()):
+            runner.run(fuzz.Case(0, "selftest", [], data, "json"))
+    finally:
+        runner.close()
+    assert list(tmp_path.iterdir()) == []
