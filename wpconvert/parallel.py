@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from .errors import WPConvertError
+from .paths import write_all
 
 try:
     import fcntl
@@ -284,8 +285,8 @@ def _serve(fn: Callable[[Any], Any], task_fd: int, result_fd: int, others: list[
                 answer = pickle.dumps((True, fn(pickle.loads(data))), pickle.HIGHEST_PROTOCOL)
             except Exception as exc:  # raised again in the main process, at this item
                 answer = _pickled_error(exc)
-            _write_all(result_fd, len(answer).to_bytes(_HEAD, "little"))
-            _write_all(result_fd, answer)
+            write_all(result_fd, len(answer).to_bytes(_HEAD, "little"))
+            write_all(result_fd, answer)
     except (BrokenPipeError, ConnectionResetError):
         return  # the main process stopped listening (it failed or was interrupted)
 
@@ -307,9 +308,3 @@ def _read_exact(fd: int, size: int) -> bytes | None:
         parts.append(data)
         size -= len(data)
     return b"".join(parts)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]

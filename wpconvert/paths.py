@@ -421,7 +421,7 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
         if isinstance(data, (bytes, str)):
             # One buffer (most files): written as it is, without a file object around it.
             try:
-                _write_all(fd, data.encode("utf-8") if isinstance(data, str) else data)
+                write_all(fd, data.encode("utf-8") if isinstance(data, str) else data)
                 if durable:
                     os.fsync(fd)
             finally:
@@ -444,7 +444,7 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
         _fsync_dir(folder)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     """Write all of ``data`` (a write may take less than it is given)."""
     view = memoryview(data)
     while view:
