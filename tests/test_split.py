@@ -78,25 +78,47 @@ BROKEN_LATER = {
     "undeclared prefix": item_xml(7, "x", extra="<atom:link>u</atom:link>\n"),
     "control character": item_xml(7, "x\x01y"),
     "nothing wrong": item_xml(7, "x"),
+    # Between items: a comment is stepped over only when lxml would read it as it is.
+    "comment between items": "<!-- Page by Bob, caf\u00e9 -->\n" + item_xml(7, "x"),
+    "control character in a comment between items": "<!-- Page by B\x00ob -->\n" + item_xml(7, "x"),
+    "bad UTF-8 in a comment between items": "<!-- a \udcff b -->\n" + item_xml(7, "x"),
+    "CDATA between items": "<![CDATA[ x ]]>\n" + item_xml(7, "x"),
+    "processing instruction between items": "<?php echo 1; ?>\n" + item_xml(7, "x"),
     # Not broken, but the quick cut guesses wrong: the item's own parse catches it.
     "end tag in a comment": item_xml(7, "x", extra="<!-- </item> -->\n"),
     "end tag with a space": item_xml(7, "x").replace("</item>", "</item >"),
 }
-FINE = ("nothing wrong", "text between items", "end tag in a comment", "end tag with a space")
+FINE = ("nothing wrong", "text between items", "end tag in a comment", "end tag with a space",
+        "comment between items", "CDATA between items",
+        "processing instruction between items")
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN_LATER))
 @pytest.mark.parametrize("fmt", ["json", "markdown"])
 def test_cut_or_not_the_output_and_report_are_those_of_one_job(tmp_path: Path, case: str, fmt: str) -> None:
-    path = write(tmp_path, wxr(TRICKY + BROKEN_LATER[case] + item_xml(8, "after")))
+    text = wxr(TRICKY + BROKEN_LATER[case] + item_xml(8, "after"))
+    path = write(tmp_path, text.encode("utf-8", "surrogateescape"))  # "\udcff": the byte 0xff
     name = "out.json" if fmt == "json" else "out"
     one = _run(path, fmt, tmp_path / "j1" / name, 1)
     two = _run(path, fmt, tmp_path / "j2" / name, 2)
     assert one == two
-    if case == "nothing wrong":
+    if case in ("nothing wrong", "comment between items"):
         assert len(_cut(path)) == 5
     elif case not in FINE:
         assert one[1]["repairs"] or one[1]["problems"], "the broken case must show in the report"
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_a_comment_lxml_refuses_between_items_fails_the_same_with_two_jobs(tmp_path: Path, fmt: str) -> None:
+    # "--" inside a comment is not well-formed: the cut must not step over it.
+    path = write(tmp_path, wxr(TRICKY + "<!-- a -- b -->\n" + item_xml(7, "x")))
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(wpconvert.InputError) as err:
+            wpconvert.convert(path, fmt, tmp_path / f"j{jobs}" / "out", jobs=jobs)
+        errors.append(str(err.value))
+    assert errors[0] == errors[1]
+    assert "Double hyphen within comment" in errors[0]
 
 
 def test_truncated_export_is_not_cut(tmp_path: Path) -> None:

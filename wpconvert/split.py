@@ -88,8 +88,13 @@ def split_items(stream: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
             buf += more
             continue
         if tok in _SKIP_TO:
-            if start < 0 and seen_item and _SPACE.fullmatch(buf, pos, m.start()) is None:
-                raise SplitFailed("text between items")
+            if start < 0 and seen_item:
+                if _SPACE.fullmatch(buf, pos, m.start()) is None:
+                    raise SplitFailed("text between items")
+                if not _plain(tok, buf[m.end():end - len(_SKIP_TO[tok])]):
+                    # Stepped over here, but read by lxml on the ordinary way: what it would
+                    # repair or refuse (a control character) must not go unreported.
+                    raise SplitFailed("a CDATA section, or an odd comment or processing instruction, between items")
             pos = end
             continue
         if tok.startswith(b"<item"):
@@ -139,6 +144,34 @@ def split_items(stream: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
         if _TAIL.fullmatch(rest) is None:
             raise SplitFailed("something after the channel")
         return
+
+
+# What XML 1.0 forbids: the C0 controls but TAB, LF and CR; U+FFFE and U+FFFF.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+# A processing instruction's target (ASCII names only), then space or nothing.
+_PI_TARGET = re.compile(rb"([A-Za-z_][A-Za-z0-9._-]*)(?:[ \t\r\n]|$)")
+
+
+def _plain(token: bytes, text: bytes) -> bool:
+    """Whether a comment's or processing instruction's ``text`` (between the delimiters)
+    is one lxml reads as it is: UTF-8 and XML characters only; a comment without "--" in it
+    or "-" at its end; an instruction with a plain target other than "xml"."""
+    if token == b"<!--":
+        if b"--" in text or text.endswith(b"-"):
+            return False
+    elif token == b"<?":
+        target = _PI_TARGET.match(text)
+        if target is None or target.group(1).lower() == b"xml":
+            return False
+    else:  # CDATA: text in the channel, which the ordinary way reads (and ignores)
+        return False
+    if _NOT_XML.search(text):
+        return False
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _lines(buf: bytes, start: int, end: int) -> int:
