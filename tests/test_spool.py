@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import pickle
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,8 +21,10 @@ from test_reader import comment_xml, item_xml, line_of, write, wxr
 from test_split import _run
 
 import wpconvert
+from wpconvert import build, pipeline
 from wpconvert.model import Comment, Item, ItemTerm, Meta, Source
 from wpconvert.reader import read
+from wpconvert.report import Entry, Problem, Repair
 from wpconvert.xmlstream import FileReader
 
 # An orphan comment (a problem found while building), a threaded reply, a repair (raw "&").
@@ -81,7 +86,9 @@ def test_model_objects_pickle_whole() -> None:
     assert back == item
     assert back.source == source  # not compared by Item's ==
     assert back.comments[0].replies[0] == reply
-    for obj in (source, reply, item.terms[0], item.meta[0]):
+    report_objects = (Problem("WPC101", "warning", "m", "f", 3), Repair("raw-ampersand", "f", 2, "d"),
+                      Entry(7, "post", "publish", "t", "written", "posts/t.md", "", 4))
+    for obj in (source, reply, item.terms[0], item.meta[0], *report_objects):
         assert pickle.loads(pickle.dumps(obj)) == obj
     # Every item of a real export, too.
     for it in read(Path(__file__).parent.parent / "fixtures" / "german-comments.xml").items():
@@ -121,3 +128,85 @@ def test_the_spool_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     wpconvert.convert(path, "hugo", tmp_path / "out", jobs=1)
     assert list(temp.iterdir()) == []
+
+
+# -- several jobs: the workers plan too, and keep what they built (BatchSpool) -------------
+
+CLEAN = EXPORT.replace("one & two", "one and two")  # no repair: the export is cut
+
+
+def test_several_jobs_parse_each_item_once_in_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = write(tmp_path, CLEAN)
+    passes = _item_passes(monkeypatch)
+    # Count the items parsed in the workers (forked: they append to a file).
+    log = tmp_path / "parsed.log"
+    parse = build.parse_exact
+
+    def counted(data: bytes) -> Any:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+        return parse(data)
+
+    monkeypatch.setattr(build, "parse_exact", counted)
+    for fmt in ("markdown", "hugo"):
+        log.unlink(missing_ok=True)
+        two = _run(path, fmt, tmp_path / f"{fmt}-j2", 2)
+        assert passes == []  # the main process reads the header only: the items are cut
+        parsed = log.read_text().split()
+        assert len(parsed) == 3  # once each, planning and conversion together
+        assert str(os.getpid()) not in parsed
+        one = _run(path, fmt, tmp_path / f"{fmt}-j1", 1)
+        assert one == two
+        assert two[1]["problems"] == [("WPC101", line_of(CLEAN, "<item>"))]
+        assert [e[1] for e in two[1]["entries"]] == ["written"] * 3
+        passes.clear()
+
+
+def test_several_jobs_leave_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    path = write(tmp_path, CLEAN)
+    wpconvert.convert(path, "hugo", tmp_path / "out", jobs=2)
+    assert list(temp.iterdir()) == []
+    # An item past the first that does not parse: the workers' planning pass gives up, and
+    # the run starts again the ordinary way. Nothing of the first attempt is left either.
+    broken = write(tmp_path, CLEAN.replace("<title>third", "<title>third&nbsp;"), "broken.xml")
+    report = wpconvert.convert(broken, "markdown", tmp_path / "out2", jobs=2)
+    assert [e.action for e in report.entries] == ["written"] * 3
+    assert list(temp.iterdir()) == []
+
+
+def test_a_killed_run_s_items_are_removed_by_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(gone.stdout)
+    stale = temp / f"wpconvert-items-{dead}-abc123"
+    stale.mkdir()
+    (stale / "0.pickle").write_bytes(b"x" * 1000)
+    mine = temp / f"wpconvert-items-{os.getpid()}-abc123"  # a live process's: kept
+    mine.mkdir()
+    wpconvert.convert(write(tmp_path, CLEAN), "markdown", tmp_path / "out", jobs=2)
+    assert sorted(p.name for p in temp.iterdir()) == [mine.name]
+
+
+def test_a_full_disk_under_the_workers_items_is_a_clean_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = write(tmp_path, CLEAN)
+
+    def full(*args: Any, **kw: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pipeline.pickle, "dump", full)  # in the (forked) workers
+    with pytest.raises(wpconvert.OutputError) as err:
+        wpconvert.convert(path, "markdown", tmp_path / "out", jobs=2)
+    assert str(err.value) == f"{tempfile.gettempdir()}: cannot keep items in a temporary file: No space left on device"

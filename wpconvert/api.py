@@ -19,7 +19,7 @@ from .model import Item
 from .options import Options, from_mapping
 from .output import OutputTree
 from .parallel import default_jobs
-from .pipeline import Spool, planning_items, prepared
+from .pipeline import BatchSpool, Spool, planning_batches, planning_items, prepared
 from .reader import Export, SplitFailed, read
 from .report import Report
 
@@ -74,7 +74,7 @@ def _site_hosts(export: Export) -> set[str]:
 
 def _first_pass(
     export: Export, writer: _writers.Writer, options: Options, media: MediaPlan | None,
-    index: SiteIndex | None, spool: Spool | None = None,
+    index: SiteIndex | None, spool: Spool | BatchSpool | None = None, cut: bool = False,
 ) -> None:
     """The pass before writing: site writers index every item (to plan where each goes),
     and media collection learns which files published items use. Items go to ``spool``
@@ -84,7 +84,13 @@ def _first_pass(
     observe = getattr(writer, "observe", None) if index is not None else None
     # Comments are not needed to plan (and cost a third of building an item); with a spool
     # the items are built whole, for the second pass.
-    items = planning_items(export, spool) if spool is not None else export.items(comments=False)
+    items: Iterable[Item]
+    if isinstance(spool, BatchSpool):
+        items = planning_batches(export, spool, options.jobs or default_jobs(), cut)
+    elif spool is not None:
+        items = planning_items(export, spool)
+    else:
+        items = export.items(comments=False)
     for item in items:
         publish = _reason(item, type(writer), options) is None
         if index is not None:
@@ -173,15 +179,15 @@ def _convert(
     writer = writer_cls(ctx)
     media: MediaPlan | None = None
     index: SiteIndex | None = None
-    spool: Spool | None = None
+    spool: Spool | BatchSpool | None = None
     try:
         # Each keeps a temporary file; made in the try, so that all made are removed.
         media = MediaPlan(ctx.site, opts, report) if opts.media == "download" else None
         index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
-        # One job, two passes: the second takes the items the first built (see Spool).
-        one_job = (opts.jobs or default_jobs()) == 1
-        spool = Spool() if writer.parallel and index is not None and one_job else None
-        _first_pass(export, writer, opts, media, index, spool)
+        # Two passes: the second takes the items the first built (see Spool, BatchSpool).
+        if writer.parallel and index is not None:
+            spool = Spool() if (opts.jobs or default_jobs()) == 1 else BatchSpool()
+        _first_pass(export, writer, opts, media, index, spool, cut)
         if media is not None:
             _fetch_media(media, writer, tree, out_path)
         if index is not None:

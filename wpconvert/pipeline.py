@@ -1,20 +1,25 @@
-"""The conversion pass: items read in this process, built and prepared in workers.
+"""The two passes of a conversion: items read in this process, built and prepared in workers.
 
-The main process parses the export and hands each ``<item>`` on as bytes
-(:class:`~wpconvert.build.RawItem`); a worker builds the item, applies the publishing
-policy and runs the writer's :meth:`~wpconvert.writers.Writer.prepare` (Markdown pages,
-JSON text); the main process takes the results in export order and writes them. With one
-job the same functions run in this process, so the output does not depend on ``-j``.
+The main process reads the export and hands each ``<item>`` on as bytes or by where it is
+in the file (:class:`~wpconvert.build.RawItem`); a worker builds the item, applies the
+publishing policy and runs the writer's :meth:`~wpconvert.writers.Writer.prepare` (Markdown
+pages, JSON text); the main process takes the results in export order and writes them.
+Site formats plan every page first (the planning pass); the items built then are kept
+for the conversion pass, in :class:`Spool` with one job and in :class:`BatchSpool` with
+several, where the workers run the planning pass too. With one job the same functions run
+in this process, so the output does not depend on ``-j``.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, TypeVar
 
 from . import policy
 from .build import Built, FileSlice, InputEnd, RawItem, build_raw
@@ -22,8 +27,9 @@ from .model import Item, pickles_as_tuple
 from .options import Options
 from .parallel import default_jobs, ordered_map
 from .reader import Export
-from .tempdb import temp_error
+from .tempdb import temp_error, temp_folder
 
+T = TypeVar("T")
 Progress = Callable[[int], None]
 SkipReason = Callable[[Item], "str | None"]
 
@@ -82,6 +88,11 @@ class _Work:
         payload = self.writer.prepare(policy.prepare(item, self.options))
         return Outcome(raw.seq, ref, light, notes, payload=payload)
 
+    def kept(self, path: str) -> list[Outcome | InputEnd]:
+        """:meth:`batch` over a batch the planning pass built and kept (see :class:`BatchSpool`)."""
+        records = BatchSpool.take(path)
+        return self.batch(records)
+
 
 class Spool:
     """Items built on the first pass, kept in a temporary file for the conversion pass.
@@ -127,6 +138,85 @@ class Spool:
         self._file.close()
 
 
+class BatchSpool:
+    """Items the workers built on the first pass (several jobs), kept for the conversion pass.
+
+    With several jobs the planning pass is run by the workers too: each builds a batch of
+    items whole, keeps it in a file of its own in a temporary folder, and sends back the
+    items without their comments (what planning reads). The conversion pass hands the
+    workers these files instead of the items' bytes, so every item is parsed and built once,
+    in parallel, and the main process does not parse the export at all when it is cut
+    (:meth:`Export.raw_items`). Each file is deleted once read; all of them together take
+    about two thirds of the export's size, like :class:`Spool`.
+    """
+
+    def __init__(self) -> None:
+        self.folder = temp_folder("items")
+        self.count = 0  # files made: 0.pickle, 1.pickle, …
+
+    def files(self) -> Iterator[str]:
+        """The files kept, in order (as many as batches were built)."""
+        return (os.path.join(self.folder, f"{n}.pickle") for n in range(self.count))
+
+    def builder(self) -> Callable[[tuple[int, list[RawItem | InputEnd]]], list[Item | InputEnd]]:
+        """The function workers run on the planning pass: (batch number, batch) to the items
+        without comments, the whole items kept in the batch's file."""
+        return partial(_build_and_keep, self.folder)
+
+    @staticmethod
+    def take(path: str) -> list[RawItem | InputEnd]:
+        """The records kept in ``path``, which is deleted."""
+        try:
+            with open(path, "rb") as fh:
+                # Our own file, in a folder private to this run (mkdtemp: mode 0700).
+                records: list[RawItem | InputEnd] = pickle.load(fh)
+            os.unlink(path)
+        except OSError as exc:
+            raise temp_error(exc, "items") from None
+        return records
+
+    def close(self) -> None:
+        """Delete the folder and what is left in it."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _build_and_keep(folder: str, task: tuple[int, list[RawItem | InputEnd]]) -> list[Item | InputEnd]:
+    n, raws = task
+    kept: list[RawItem | InputEnd] = []
+    light: list[Item | InputEnd] = []
+    for raw in raws:
+        if isinstance(raw, InputEnd):
+            kept.append(raw)
+            light.append(raw)
+            continue
+        item, notes = build_raw(raw)
+        kept.append(RawItem(raw.seq, raw.input, raw.file, raw.line, Built(item, notes), raw.report))
+        light.append(replace(item, comments=()) if item.comments else item)
+    try:
+        with open(os.path.join(folder, f"{n}.pickle"), "wb") as fh:
+            pickle.dump(kept, fh, pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:  # a full disk
+        raise temp_error(exc, "items") from None
+    return light
+
+
+def planning_batches(export: Export, spool: BatchSpool, jobs: int, cut: bool) -> Iterator[Item]:
+    """The first pass's items, without comments, built by ``jobs`` workers that keep them
+    whole in ``spool`` for :func:`prepared` (see :class:`BatchSpool`)."""
+    def numbered(batches: Iterable[list[RawItem | InputEnd]]) -> Iterator[tuple[int, list[RawItem | InputEnd]]]:
+        for n, batch in enumerate(batches):
+            spool.count = n + 1
+            yield n, batch
+
+    raws = export.raw_items(serialized=True, cut=cut)
+    for record in _flat(ordered_map(spool.builder(), numbered(_batches(raws)), jobs)):
+        if isinstance(record, InputEnd):
+            # As planning_items(): parse problems now, comment problems on the next pass.
+            export.end_input(record, notes_too=False)
+            continue
+        yield record
+
+
 def planning_items(export: Export, spool: Spool) -> Iterator[Item]:
     """The first pass's items (as :meth:`Export.items` gives them), each also kept whole
     in ``spool`` with what building it noted, for :func:`prepared` to take from there."""
@@ -144,13 +234,15 @@ def planning_items(export: Export, spool: Spool) -> Iterator[Item]:
 
 def prepared(
     export: Export, writer: Any, options: Options, skip: SkipReason,
-    progress: Progress | None = None, cut: bool = False, spool: Spool | None = None,
+    progress: Progress | None = None, cut: bool = False, spool: Spool | BatchSpool | None = None,
 ) -> Iterator[Outcome]:
     """Every item the policy lets out, prepared by ``writer``, in export order.
 
     With several jobs and ``cut``, inputs are cut into items without parsing them here
     (see :meth:`Export.raw_items`; :class:`~wpconvert.split.SplitFailed` may be raised).
-    With a ``spool`` (one job), the items kept there by :func:`planning_items` are used.
+    With a ``spool``, the items the planning pass kept there are used: by
+    :func:`planning_items` (:class:`Spool`, one job) or :func:`planning_batches`
+    (:class:`BatchSpool`, several).
 
     Items ``skip`` gives a reason for are recorded as skipped in the report (with every
     item counted as read); problems found while building go to the report in order.
@@ -159,7 +251,10 @@ def prepared(
     jobs = options.jobs or default_jobs()
     work = _Work(writer, options, skip)
     outcomes: Iterator[Outcome | InputEnd]
-    if spool is not None:
+    from_batches = isinstance(spool, BatchSpool)
+    if isinstance(spool, BatchSpool):
+        outcomes = _flat(ordered_map(work.kept, spool.files(), jobs))
+    elif spool is not None:
         outcomes = map(work, export.replay(spool.records()))
     elif jobs > 1:
         raws = export.raw_items(serialized=True, cut=cut)
@@ -176,6 +271,8 @@ def prepared(
             progress(n)
         report.counts[f"read:{out.ref.post_type}"] += 1
         if out.notes:
+            if from_batches:
+                export.expect_notes(out.raw.input)  # as replay() does
             export.add_notes(out.raw, out.notes)
         if out.skipped is not None:
             report.skipped(out.ref, out.skipped, out.seq)
@@ -203,6 +300,6 @@ def _batches(raws: Iterable[RawItem | InputEnd]) -> Iterator[list[RawItem | Inpu
         yield batch
 
 
-def _flat(batches: Iterable[list[Outcome | InputEnd]]) -> Iterator[Outcome | InputEnd]:
+def _flat(batches: Iterable[list[T]]) -> Iterator[T]:
     for batch in batches:
         yield from batch

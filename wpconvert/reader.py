@@ -235,10 +235,15 @@ class Export:
         same. That pass must have ended each input with ``end_input(end, notes_too=False)``,
         leaving the comment problems to this one."""
         for raw in kept:
-            if isinstance(raw, RawItem) and raw.input not in self._pending:
-                # What parsing found is reported already; this pass only brings the notes.
-                self._pending[raw.input] = Report()
+            if isinstance(raw, RawItem):
+                self.expect_notes(raw.input)
             yield raw
+
+    def expect_notes(self, k: int) -> None:
+        """Ready input ``k`` for the comment problems of items an earlier pass built (see
+        :meth:`replay`): what parsing found is reported already, this pass brings only these."""
+        if k not in self._pending:
+            self._pending[k] = Report()
 
     def _cut(self, src: _inputs.Source) -> Iterator[tuple[int, int, bytes]]:
         """The items of ``src`` as cut from its bytes (line, offset, bytes)."""

@@ -16,10 +16,13 @@ from dataclasses import asdict, dataclass, field, fields
 from operator import attrgetter
 from typing import IO, Any, overload
 
+from .model import pickles_as_tuple
+
 # At most this many repairs of one kind are listed per input file; the rest are counted.
 MAX_LISTED_REPAIRS = 200
 
 
+@pickles_as_tuple  # sent back from the workers with each item's report
 @dataclass(frozen=True, slots=True)
 class Repair:
     """A fix the reader made to broken input so that it could be parsed."""
@@ -30,6 +33,7 @@ class Repair:
     detail: str = ""
 
 
+@pickles_as_tuple  # sent back from the workers with each item's report
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A finding about the content: ``severity`` is ``error``, ``warning`` or ``info``.
@@ -44,6 +48,7 @@ class Problem:
     line: int = 0
 
 
+@pickles_as_tuple  # sent back from the workers with each item's report
 @dataclass(frozen=True, slots=True)
 class Entry:
     """What happened to one item of the input: written to ``path`` or skipped for ``reason``."""

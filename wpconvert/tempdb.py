@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 
 from .errors import OutputError
 
-__all__ = ["TempDatabase", "temp_error"]
+__all__ = ["TempDatabase", "temp_error", "temp_folder"]
 
 
 def temp_error(exc: OSError | sqlite3.Error, what: str) -> OutputError:
@@ -21,6 +22,18 @@ def temp_error(exc: OSError | sqlite3.Error, what: str) -> OutputError:
     or full temporary folder): it names the folder, which TMPDIR can change."""
     reason = getattr(exc, "strerror", None) or str(exc)
     return OutputError(f"{tempfile.gettempdir()}: cannot keep {what} in a temporary file: {reason}")
+
+
+def temp_folder(name: str) -> str:
+    """A new folder in the temporary folder, private to this process (mode 0700), for the
+    caller to remove. Named like :class:`TempDatabase`'s files, it is removed by the next
+    run should this one be killed first."""
+    folder = tempfile.gettempdir()
+    TempDatabase.remove_stale_files(folder)
+    try:
+        return tempfile.mkdtemp(prefix=f"wpconvert-{name}-{os.getpid()}-", dir=folder)
+    except OSError as exc:
+        raise temp_error(exc, name) from None
 
 
 class TempDatabase:
@@ -32,8 +45,9 @@ class TempDatabase:
     deletes it (:meth:`remove_stale_files`).
     """
 
-    # wpconvert-NAME-PID-RANDOM.sqlite, and SQLite's side files should any appear.
-    _FILE_NAME = re.compile(r"wpconvert-[a-z]+-(\d+)-[a-z0-9_]+\.sqlite(?:-journal|-wal|-shm)?", re.I)
+    # wpconvert-NAME-PID-RANDOM.sqlite, and SQLite's side files should any appear; and
+    # wpconvert-NAME-PID-RANDOM, a folder (temp_folder).
+    _FILE_NAME = re.compile(r"wpconvert-[a-z]+-(\d+)-[a-z0-9_]+(?:\.sqlite(?:-journal|-wal|-shm)?)?", re.I)
 
     def __init__(self, name: str, schema: str) -> None:
         folder = tempfile.gettempdir()
@@ -62,7 +76,8 @@ class TempDatabase:
 
     @classmethod
     def remove_stale_files(cls, folder: str) -> None:
-        """Delete the temporary databases in ``folder`` whose process no longer exists."""
+        """Delete the temporary databases and folders in ``folder`` whose process no
+        longer exists."""
         try:
             names = os.listdir(folder)
         except OSError:
@@ -70,8 +85,12 @@ class TempDatabase:
         for name in names:
             m = cls._FILE_NAME.fullmatch(name)
             if m and not cls._process_exists(int(m.group(1))):
+                path = os.path.join(folder, name)
                 try:
-                    os.unlink(os.path.join(folder, name))
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        shutil.rmtree(path)
+                    else:
+                        os.unlink(path)
                 except OSError:  # gone already (another run cleaned it), or not ours to delete
                     pass
 
