@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wpconvert import paths
@@ -630,3 +630,16 @@ def test_atomic_write_into_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         atomic_write(tmp_path / "file" / "sub" / "page.md", "text")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["", ".", "..", "a", "Ä", "e\u0301", "ß", "İ", " x ", "\\", "ﬁ"]), max_size=5))
+def test_paths_of_strings_split_without_pathlib_as_pathlib_splits_them(segments: list[str]) -> None:
+    # posix_parts(), posix_str() and path_key() split plain strings themselves: the same
+    # answers as pathlib's.
+    text = "/".join(segments)
+    for variant in (text, "/" + text, text + "/", text.replace("/", "//"), "./" + text):
+        pure = PurePosixPath(variant)
+        assert tuple(paths.posix_parts(variant)) == pure.parts, repr(variant)
+        assert paths.posix_str(variant) == pure.as_posix(), repr(variant)
+        assert path_key(variant) == path_key(pure), repr(variant)

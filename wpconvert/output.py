@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError
-from .paths import PathAllocator, atomic_write, safe_join
+from .paths import PathAllocator, atomic_write, posix_parts, posix_str, safe_join
 from .tempdb import TempDatabase
 
 MANIFEST = ".wpconvert-manifest.json"
@@ -60,7 +60,7 @@ class OutputTree:
             return set()
 
     def _claim(self, rel: str) -> None:
-        top = PurePosixPath(rel).parts[0]
+        top = posix_parts(rel)[0]
         if top not in self._claimed:
             self._claimed.add(top)
             self._save_manifest()
@@ -128,7 +128,7 @@ class OutputTree:
     def write(self, rel: PurePosixPath | str, data: str | bytes | Iterable[str]) -> Path:
         """Write one file atomically and record it in the manifest."""
         target = self._file(rel)
-        posix = PurePosixPath(rel).as_posix()
+        posix = posix_str(rel)
         self._claim(posix)
         atomic_write(target, data)
         self.written.add(posix)
@@ -136,17 +136,17 @@ class OutputTree:
 
     def record(self, rel: PurePosixPath | str) -> None:
         """Record a file written by other means (media downloads) in the manifest."""
-        posix = PurePosixPath(rel).as_posix()
+        posix = posix_str(rel)
         self._claim(posix)
         self.written.add(posix)
 
     def claim(self, rel: str) -> None:
         """Claim ``rel``'s top-level folder before something else writes into it."""
-        self._claim(PurePosixPath(rel).as_posix())
+        self._claim(posix_str(rel))
 
     def claim_all(self, rels: Iterable[str]) -> None:
         """Claim the top-level names of many paths, saving the manifest once."""
-        new = {PurePosixPath(r).parts[0] for r in rels if r} - self._claimed
+        new = {posix_parts(r)[0] for r in rels if r} - self._claimed
         if new:
             self._claimed |= new
             self._save_manifest()
@@ -155,7 +155,7 @@ class OutputTree:
         r"""Write one file under a claimed top-level name without recording it (a worker
         process does this; the main process :meth:`record`\ s it). False, and nothing
         written, when the name is not claimed yet: only the main process may claim."""
-        if PurePosixPath(rel).parts[0] not in self._claimed:
+        if posix_parts(rel)[0] not in self._claimed:
             return False
         atomic_write(self._file(rel), data)
         return True
@@ -218,7 +218,7 @@ class _Written:
 
     def tops(self) -> set[str]:
         """The top-level names of every path."""
-        return {PurePosixPath(n).parts[0] for n in self.sorted()}
+        return {posix_parts(n)[0] for n in self.sorted()}
 
     def __len__(self) -> int:
         if self._db is None:

@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from .tempdb import TempDatabase
@@ -198,8 +198,28 @@ def path_key(path: PurePosixPath | str) -> tuple[str, ...]:
     # For ASCII, NFD changes nothing and casefold() is lower().
     return tuple(
         part.lower() if part.isascii() else unicodedata.normalize("NFD", unicodedata.normalize("NFD", part).casefold())
-        for part in PurePosixPath(path).parts
+        for part in posix_parts(path)
     )
+
+
+def posix_parts(path: PurePosixPath | str) -> Sequence[str]:
+    """``PurePosixPath(path).parts``, without making a PurePosixPath (which costs more than
+    what is done with the parts, in the hot loops) for the usual ``"a/b/c"``: a string
+    with an empty or ``.`` segment, or a leading ``/``, goes to pathlib."""
+    if isinstance(path, str):
+        parts = path.split("/")
+        if "" not in parts and "." not in parts:
+            return parts
+    return PurePosixPath(path).parts
+
+
+def posix_str(path: PurePosixPath | str) -> str:
+    """``PurePosixPath(path).as_posix()``, as :func:`posix_parts` takes a plain string."""
+    if isinstance(path, str):
+        parts = path.split("/")
+        if "" not in parts and "." not in parts:
+            return path
+    return PurePosixPath(path).as_posix()
 
 
 def _digest(key: tuple[str, ...]) -> bytes:
