@@ -40,6 +40,8 @@ class Entry:
 
 _IMAGE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic)(?:$|[?#])", re.I)
 _COLUMNS = "seq, id, post_type, status, slug, title, date, parent, link, attachment_url, path, url"
+# The same, of the items table named "i" in a join.
+ENTRY_COLUMNS = ", ".join(f"i.{c}" for c in _COLUMNS.split(", "))
 
 
 def link_key(url: str) -> str:
@@ -130,8 +132,12 @@ class SiteIndex(TempDatabase):
 
     def set_location(self, seq: int, path: str, url: str) -> None:
         """Record where the ``seq``-th item is written and served."""
+        self.set_locations([(seq, path, url)])
+
+    def set_locations(self, located: list[tuple[int, str, str]]) -> None:
+        """:meth:`set_location` for many items: (seq, path, url) each."""
         self._forget()
-        self.db.execute("UPDATE items SET path = ?, url = ? WHERE seq = ?", (path, url, seq))
+        self.db.executemany("UPDATE items SET path = ?, url = ? WHERE seq = ?", [(p, u, s) for s, p, u in located])
 
     # -- lookups ----------------------------------------------------------------------------
     def _one(self, where: str, args: tuple[object, ...]) -> Entry | None:

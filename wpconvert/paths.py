@@ -301,6 +301,9 @@ class PathAllocator:
         # Next suffix number to try, per (parent key, stem key, ext key): keeps long runs of
         # equal titles linear without changing the answers.
         self._next: dict[tuple[object, ...], int] = {}
+        # Remembered (bounded): segments found safe, and the folders above a path (_above).
+        self._safe: set[str] = set()
+        self._folders: dict[tuple[str, ...], tuple[bytes, ...]] = {}
 
     def __contains__(self, path: object) -> bool:
         """True when ``path`` (a PurePosixPath or str) is taken, as a file or a directory."""
@@ -321,6 +324,8 @@ class PathAllocator:
         if not path.parts:
             raise ValueError("empty path")
         for part in path.parts:
+            if part in self._safe:
+                continue
             if part == "..":
                 raise ValueError(f"path escapes the root: {str(path)!r}")
             nfc = unicodedata.normalize("NFC", part)
@@ -328,6 +333,9 @@ class PathAllocator:
                 raise ValueError(
                     f"unsafe path segment {part!r} in {str(path)!r} (use safe_segment)"
                 )
+            if len(self._safe) >= 4096:
+                self._safe.clear()
+            self._safe.add(part)
         return path
 
     def close(self) -> None:
@@ -343,7 +351,19 @@ class PathAllocator:
     def _take(self, key: tuple[str, ...], *, is_dir: bool) -> None:
         """Record ``key`` and every directory above it."""
         (self._dirs if is_dir else self._files).add(_digest(key))
-        self._dirs.update(_digest(key[:i]) for i in range(1, len(key)))
+        self._dirs.update(self._above(key))
+
+    def _above(self, key: tuple[str, ...]) -> tuple[bytes, ...]:
+        """The digests of the folders above ``key``, from the top (remembered: most paths
+        of a site share them, and a digest costs more than a lookup)."""
+        parent = key[:-1]
+        found = self._folders.get(parent)
+        if found is None:
+            found = tuple(_digest(parent[:i]) for i in range(1, len(parent) + 1))
+            if len(self._folders) >= 4096:
+                self._folders.clear()
+            self._folders[parent] = found
+        return found
 
     def _suffixed(self, stem: str, ext: str, n: int) -> str:
         """``stem-n`` + ``ext``, the stem shortened to fit ``max_bytes``."""
@@ -358,8 +378,8 @@ class PathAllocator:
         """Shared logic of :meth:`allocate` and :meth:`allocate_dir`."""
         path = self._check(path)
         key = path_key(path)
-        for i in range(1, len(key)):
-            if _digest(key[:i]) in self._files:
+        for i, folder in enumerate(self._above(key), 1):
+            if folder in self._files:
                 raise ValueError(
                     f"{str(path)!r} would be inside the allocated file {'/'.join(path.parts[:i])!r}"
                 )

@@ -25,7 +25,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..index import SiteIndex
+from ..index import ENTRY_COLUMNS, Entry, SiteIndex
 from ..paths import path_key
 from .redirects import Redirects, old_path
 
@@ -229,16 +229,18 @@ class SitePlan:
         index = self.index
         last = (-1, -1)
         while True:
+            # Each item's entry comes with it (a query per item cost a tenth of this).
             rows = self.db.execute(
-                "SELECT depth, seq, pseq, branch, kept FROM plan_items WHERE (depth, seq) > (?, ?) "
-                "ORDER BY depth, seq LIMIT ?", (*last, PAGE),
+                f"SELECT p.depth, p.seq, p.pseq, p.branch, p.kept, {ENTRY_COLUMNS} "
+                "FROM plan_items p JOIN items i ON i.seq = p.seq WHERE (p.depth, p.seq) > (?, ?) "
+                "ORDER BY p.depth, p.seq LIMIT ?", (*last, PAGE),
             ).fetchall()
             if not rows:
                 break
             last = rows[-1][:2]
-            for _, seq, pseq, branch, kept in rows:
-                e = index.at(seq)
-                assert e is not None
+            located: list[tuple[int, str, str]] = []
+            for _, seq, pseq, branch, kept, *columns in rows:
+                e = Entry(*columns)
                 up = None
                 if pseq is not None:
                     up = self.db.execute("SELECT dir FROM plan_items WHERE seq = ?", (pseq,)).fetchone()[0]
@@ -252,7 +254,9 @@ class SitePlan:
                     self.db.execute("UPDATE plan_items SET dir = ? WHERE seq = ?", ("/".join(parts), seq))
                 path = writer.file_path(e, parts, bool(branch))
                 url = kept if kept is not None else "/" + "/".join(self.final.claim(parts)) + "/"
-                index.set_location(seq, path.as_posix(), url)
+                located.append((seq, path.as_posix(), url))
+            # Nothing above reads a location: recorded a page at a time.
+            index.set_locations(located)
 
     # -- 4. old addresses -----------------------------------------------------------------
     def plan_redirects(self, writer: GeneratorWriter, redirects: Redirects) -> None:

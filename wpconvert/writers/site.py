@@ -163,6 +163,7 @@ class SiteWriter(Writer):
     def plan(self, index: SiteIndex) -> None:
         """Give every published item its unique path (called after the first pass)."""
         tree = self.ctx.tree
+        located: list[tuple[int, str, str]] = []
         for entry in index.to_publish():
             desired = self.desired_path(entry, index)
             if self.ctx.options.layout == "folder":
@@ -170,7 +171,11 @@ class SiteWriter(Writer):
                 path = folder / desired.name
             else:
                 path = tree.allocate(desired)
-            index.set_location(entry.seq, path.as_posix(), self.url_for(path, entry))
+            located.append((entry.seq, path.as_posix(), self.url_for(path, entry)))
+            if len(located) >= 1000:  # planning reads no location: recorded in batches
+                index.set_locations(located)
+                located = []
+        index.set_locations(located)
         index.finish()
         self.index = index
         self.links = LinkRewriter(index, self.ctx.report, self._media_lookup if self.media else None)
