@@ -432,6 +432,27 @@ def test_rerun_into_own_folder(tmp_path: Path, fmt: str) -> None:
     assert again == first
 
 
+def test_a_rerun_removes_a_killed_run_s_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    walks: list[str] = []
+    walk = os.walk
+
+    def counted(top: Any, *args: Any, **kw: Any) -> Any:
+        walks.append(str(top))
+        return walk(top, *args, **kw)
+
+    monkeypatch.setattr(os, "walk", counted)
+    wpconvert.convert(STATUSES, "hugo", out, jobs=1)
+    assert walks == []  # a new folder holds no earlier run's files: not searched
+    sub = next(p for p in (out / "content").iterdir() if p.is_dir())
+    left = [sub / ".wpconvert-1a2b3c.tmp", sub / "photo.jpg.part", out / ".wpconvert-tmp-x"]
+    for p in left:
+        p.write_bytes(b"half written by a killed run")
+    wpconvert.convert(STATUSES, "hugo", out, jobs=1)
+    assert walks == [str(out)]
+    assert not [p for p in left if p.exists()]
+
+
 def test_empty_existing_folder_is_fine(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

@@ -36,13 +36,14 @@ class OutputTree:
         # written under them, so that a run killed half-way leaves a folder we still
         # recognise as ours, and the rerun completes it.
         self._claimed: set[str] = set(previous)
+        # An earlier run's leftovers can only be in a folder that held something.
+        self._leftovers_possible = False
         if root.exists():
             if not root.is_dir():
                 raise OutputError(f"{root}: exists and is not a folder")
-            foreign = [
-                p.name for p in root.iterdir()
-                if p.name != MANIFEST and p.name not in previous and not _is_leftover(p.name)
-            ]
+            names = [p.name for p in root.iterdir()]
+            self._leftovers_possible = bool(names)
+            foreign = [n for n in names if n != MANIFEST and n not in previous and not _is_leftover(n)]
             if foreign and not force:
                 raise OutputError(
                     f"{root}: folder is not empty and was not written by wpconvert "
@@ -168,7 +169,9 @@ class OutputTree:
         self.files_written = len(self.written)
         self.written.close()
         self.allocator.close()
-        # Remove leftovers of an interrupted earlier run.
+        # Remove leftovers of an interrupted earlier run (a walk over every folder written).
+        if not self._leftovers_possible:
+            return
         for dirpath, _dirs, names in os.walk(self.root):
             for name in names:
                 if _is_leftover(name):

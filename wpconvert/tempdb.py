@@ -63,8 +63,22 @@ class TempDatabase:
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + schema)
 
     def reopen(self) -> None:
-        """A fresh connection to the same file (in a forked worker process)."""
+        """A fresh connection to the same file (in a forked worker process), reading in one
+        transaction (:meth:`snapshot`): workers only read."""
         self.db = sqlite3.connect(self._file)
+        self.snapshot()
+
+    def snapshot(self) -> None:
+        """Run what follows on this connection in one transaction, for a phase that reads.
+
+        Outside a transaction SQLite takes and drops its lock on the file, and checks the
+        file for changes, at every statement: an indexed lookup cost 8.3 µs that way against
+        2.0 µs in a transaction (measured), and a conversion makes several per page. Another
+        connection cannot write until the transaction ends (with the connection): call it
+        only where none does, as in the conversion pass, whose workers only read.
+        """
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
 
     def close(self) -> None:
         """Drop the temporary file."""

@@ -191,6 +191,10 @@ class SiteWriter(Writer):
     def write_prepared(self, outcomes: Iterable[Outcome]) -> None:
         """Record what :meth:`prepare` built (and wrote) for each item, in export order."""
         assert self.index is not None
+        # From here on this process only reads the index (and the media plan) until close().
+        self.index.snapshot()
+        if self.media is not None:
+            self.media.snapshot()
         # Workers write pages themselves: claim every planned folder first, in the manifest.
         self.ctx.tree.claim_all(e.path for e in self.index.written())
         self._write_in_prepare = True
