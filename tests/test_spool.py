@@ -194,8 +194,10 @@ def test_a_killed_run_s_items_are_removed_by_the_next(tmp_path: Path, monkeypatc
     (stale / "0.pickle").write_bytes(b"x" * 1000)
     mine = temp / f"wpconvert-items-{os.getpid()}-abc123"  # a live process's: kept
     mine.mkdir()
+    other = temp / f"wpconvert-other-{dead}-abc123"  # not a folder of ours: kept
+    other.mkdir()
     wpconvert.convert(write(tmp_path, CLEAN), "markdown", tmp_path / "out", jobs=2)
-    assert sorted(p.name for p in temp.iterdir()) == [mine.name]
+    assert sorted(p.name for p in temp.iterdir()) == sorted([mine.name, other.name])
 
 
 def test_a_full_disk_under_the_workers_items_is_a_clean_error(

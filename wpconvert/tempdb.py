@@ -46,8 +46,11 @@ class TempDatabase:
     """
 
     # wpconvert-NAME-PID-RANDOM.sqlite, and SQLite's side files should any appear; and
-    # wpconvert-NAME-PID-RANDOM, a folder (temp_folder).
-    _FILE_NAME = re.compile(r"wpconvert-[a-z]+-(\d+)-[a-z0-9_]+(?:\.sqlite(?:-journal|-wal|-shm)?)?", re.I)
+    # wpconvert-items-PID-RANDOM, the folder of pipeline.BatchSpool (temp_folder).
+    _FILE_NAME = re.compile(
+        r"wpconvert-(?:[a-z]+-(?P<pid>\d+)-[a-z0-9_]+\.sqlite(?:-journal|-wal|-shm)?|items-(?P<folder_pid>\d+)-[a-z0-9_]+)",
+        re.I,
+    )
 
     def __init__(self, name: str, schema: str) -> None:
         folder = tempfile.gettempdir()
@@ -98,7 +101,7 @@ class TempDatabase:
             return
         for name in names:
             m = cls._FILE_NAME.fullmatch(name)
-            if m and not cls._process_exists(int(m.group(1))):
+            if m and not cls._process_exists(int(m.group("pid") or m.group("folder_pid"))):
                 path = os.path.join(folder, name)
                 try:
                     if os.path.isdir(path) and not os.path.islink(path):
