@@ -425,6 +425,11 @@ class RawItem:
     # that declares its namespaces (or a FileSlice to read it from): it must parse as it is.
     exact: bool = False
 
+    def holding(self, data: bytes | Built) -> RawItem:
+        """The same item, where it was, with other ``data``: the item built (:class:`Built`),
+        or nothing (``b""``, what the report keeps)."""
+        return RawItem(self.seq, self.input, self.file, self.line, data, self.report)
+
 
 @pickles_as_tuple
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ class _Work:
             self.writer.forked()
         item, notes = build_raw(raw)
         ref = ItemRef(item.id, item.post_type, item.status, item.title)
-        light = RawItem(raw.seq, raw.input, raw.file, raw.line, b"", raw.report)
+        light = raw.holding(b"")
         reason = self.skip(item)
         if reason:
             return Outcome(raw.seq, ref, light, notes, skipped=reason)
@@ -190,7 +190,7 @@ def _build_and_keep(folder: str, task: tuple[int, list[RawItem | InputEnd]]) -> 
             light.append(raw)
             continue
         item, notes = build_raw(raw)
-        kept.append(RawItem(raw.seq, raw.input, raw.file, raw.line, Built(item, notes), raw.report))
+        kept.append(raw.holding(Built(item, notes)))
         light.append(replace(item, comments=()) if item.comments else item)
     try:
         with open(os.path.join(folder, f"{n}.pickle"), "wb") as fh:
@@ -228,7 +228,7 @@ def planning_items(export: Export, spool: Spool) -> Iterator[Item]:
             spool.add(raw)
             continue
         item, notes = build_raw(raw)
-        spool.add(RawItem(raw.seq, raw.input, raw.file, raw.line, Built(item, notes), raw.report))
+        spool.add(raw.holding(Built(item, notes)))
         yield item
 
 
