@@ -251,7 +251,6 @@ def prepared(
     jobs = options.jobs or default_jobs()
     work = _Work(writer, options, skip)
     outcomes: Iterator[Outcome | InputEnd]
-    from_batches = isinstance(spool, BatchSpool)
     if isinstance(spool, BatchSpool):
         outcomes = _flat(ordered_map(work.kept, spool.files(), jobs))
     elif spool is not None:
@@ -271,8 +270,9 @@ def prepared(
             progress(n)
         report.counts[f"read:{out.ref.post_type}"] += 1
         if out.notes:
-            if from_batches:
-                export.expect_notes(out.raw.input)  # as replay() does
+            # Items built on the planning pass bring their notes only now (as replay()
+            # does); on the other ways the input is expected already.
+            export.expect_notes(out.raw.input)
             export.add_notes(out.raw, out.notes)
         if out.skipped is not None:
             report.skipped(out.ref, out.skipped, out.seq)
