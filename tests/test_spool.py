@@ -21,8 +21,10 @@ from test_reader import comment_xml, item_xml, line_of, write, wxr
 from test_split import _run
 
 import wpconvert
+import wpconvert.api
 from wpconvert import build, pipeline
 from wpconvert.model import Comment, Item, ItemTerm, Meta, Source
+from wpconvert.output import OutputTree
 from wpconvert.reader import read
 from wpconvert.report import Entry, Problem, Repair
 from wpconvert.xmlstream import FileReader
@@ -212,3 +214,53 @@ def test_a_full_disk_under_the_workers_items_is_a_clean_error(
     with pytest.raises(wpconvert.OutputError) as err:
         wpconvert.convert(path, "markdown", tmp_path / "out", jobs=2)
     assert str(err.value) == f"{tempfile.gettempdir()}: cannot keep items in a temporary file: No space left on device"
+
+
+@pytest.mark.parametrize("fmt", ["hugo", "jekyll", "markdown"])
+def test_several_jobs_write_pages_and_comment_files_in_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str,
+) -> None:
+    # The workers write every page and comment data file; the main process only the files
+    # made at the end (redirect tables, menus, configuration), and the manifest.
+    path = write(tmp_path, CLEAN)
+    in_main: list[str] = []
+    write_file = OutputTree.write
+
+    def counted(self: OutputTree, rel: Any, data: Any) -> Any:
+        in_main.append(str(rel))
+        return write_file(self, rel, data)
+
+    monkeypatch.setattr(OutputTree, "write", counted)
+    two = _run(path, fmt, tmp_path / "j2", 2)
+    comments = [rel for rel in two[0] if "comments" in rel]
+    assert len(comments) == 2  # items 1 and 2 have comments (a sidecar or a data file)
+    pages = {e[2] for e in two[1]["entries"]}
+    assert not pages & set(in_main)
+    assert not set(comments) & set(in_main)
+    monkeypatch.undo()
+    assert _run(path, fmt, tmp_path / "j1", 1) == two
+
+
+def test_planning_items_come_back_without_their_bodies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Planning reads no body unless media are collected (which looks for their files).
+    path = write(tmp_path, wxr(*(item_xml(n, f"t{n}", f"body {n}") for n in (1, 2, 3))))
+    seen: dict[str, list[str]] = {}
+    batches = pipeline.planning_batches
+
+    def recorded(*args: Any, **kw: Any) -> Any:
+        key = "download" if kw.get("content") else "link"
+        for item in batches(*args, **kw):
+            seen.setdefault(key, []).append(item.content)
+            yield item
+
+    monkeypatch.setattr(wpconvert.api, "planning_batches", recorded)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    link = _run(path, "hugo", tmp_path / "link", 2)
+    wpconvert.convert(path, "hugo", tmp_path / "download", jobs=2, media="download",
+                      media_from=str(uploads), offline=True)
+    assert seen["link"] == ["", "", ""]
+    assert seen["download"] == ["body 1", "body 2", "body 3"]
+    # The pages have their bodies all the same.
+    pages = sorted(v.decode() for k, v in link[0].items() if k.endswith("index.md"))
+    assert [p.rstrip().rsplit("\n", 1)[-1] for p in pages] == ["body 1", "body 2", "body 3"]

@@ -86,7 +86,7 @@ def _first_pass(
     # the items are built whole, for the second pass.
     items: Iterable[Item]
     if isinstance(spool, BatchSpool):
-        items = planning_batches(export, spool, options.jobs or default_jobs(), cut)
+        items = planning_batches(export, spool, options.jobs or default_jobs(), cut, content=media is not None)
     elif spool is not None:
         items = planning_items(export, spool)
     else:

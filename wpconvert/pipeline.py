@@ -158,10 +158,11 @@ class BatchSpool:
         """The files kept, in order (as many as batches were built)."""
         return (os.path.join(self.folder, f"{n}.pickle") for n in range(self.count))
 
-    def builder(self) -> Callable[[tuple[int, list[RawItem | InputEnd]]], list[Item | InputEnd]]:
+    def builder(self, content: bool = True) -> Callable[[tuple[int, list[RawItem | InputEnd]]], list[Item | InputEnd]]:
         """The function workers run on the planning pass: (batch number, batch) to the items
-        without comments, the whole items kept in the batch's file."""
-        return partial(_build_and_keep, self.folder)
+        without comments (and without content unless ``content``: only media collection
+        reads it), the whole items kept in the batch's file."""
+        return partial(_build_and_keep, self.folder, content)
 
     @staticmethod
     def take(path: str) -> list[RawItem | InputEnd]:
@@ -180,7 +181,7 @@ class BatchSpool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _build_and_keep(folder: str, task: tuple[int, list[RawItem | InputEnd]]) -> list[Item | InputEnd]:
+def _build_and_keep(folder: str, content: bool, task: tuple[int, list[RawItem | InputEnd]]) -> list[Item | InputEnd]:
     n, raws = task
     kept: list[RawItem | InputEnd] = []
     light: list[Item | InputEnd] = []
@@ -191,7 +192,12 @@ def _build_and_keep(folder: str, task: tuple[int, list[RawItem | InputEnd]]) -> 
             continue
         item, notes = build_raw(raw)
         kept.append(raw.holding(Built(item, notes)))
-        light.append(replace(item, comments=()) if item.comments else item)
+        # What goes back to the main process is what planning reads: the bodies, sent
+        # through a pipe and unpickled there, are most of an item's bytes.
+        if not content:
+            light.append(replace(item, comments=(), content=""))
+        else:
+            light.append(replace(item, comments=()) if item.comments else item)
     try:
         with open(os.path.join(folder, f"{n}.pickle"), "wb") as fh:
             pickle.dump(kept, fh, pickle.HIGHEST_PROTOCOL)
@@ -200,16 +206,19 @@ def _build_and_keep(folder: str, task: tuple[int, list[RawItem | InputEnd]]) -> 
     return light
 
 
-def planning_batches(export: Export, spool: BatchSpool, jobs: int, cut: bool) -> Iterator[Item]:
-    """The first pass's items, without comments, built by ``jobs`` workers that keep them
-    whole in ``spool`` for :func:`prepared` (see :class:`BatchSpool`)."""
+def planning_batches(
+    export: Export, spool: BatchSpool, jobs: int, cut: bool, content: bool = True,
+) -> Iterator[Item]:
+    """The first pass's items, without comments (and without content unless ``content``),
+    built by ``jobs`` workers that keep them whole in ``spool`` for :func:`prepared` (see
+    :class:`BatchSpool`)."""
     def numbered(batches: Iterable[list[RawItem | InputEnd]]) -> Iterator[tuple[int, list[RawItem | InputEnd]]]:
         for n, batch in enumerate(batches):
             spool.count = n + 1
             yield n, batch
 
     raws = export.raw_items(serialized=True, cut=cut)
-    for record in _flat(ordered_map(spool.builder(), numbered(_batches(raws)), jobs)):
+    for record in _flat(ordered_map(spool.builder(content), numbered(_batches(raws)), jobs)):
         if isinstance(record, InputEnd):
             # As planning_items(): parse problems now, comment problems on the next pass.
             export.end_input(record, notes_too=False)

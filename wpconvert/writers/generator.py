@@ -231,6 +231,10 @@ class GeneratorWriter(SiteWriter):
         plan.plan_redirects(self, self.redirects)
         self._claim_closing()
 
+    def worker_folders(self) -> list[str]:
+        """The comment data files' folder (one file per item with comments)."""
+        return [f"{self.data_dir}/comments"]
+
     def _claim_closing(self) -> None:
         """Claim the top-level names :meth:`close` may write into now, while the manifest
         is short: claiming a new name saves the whole manifest, a list of every file

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -195,14 +196,20 @@ class SiteWriter(Writer):
         self.index.snapshot()
         if self.media is not None:
             self.media.snapshot()
-        # Workers write pages themselves: claim every planned folder first, in the manifest.
-        self.ctx.tree.claim_all(e.path for e in self.index.written())
+        # Workers write pages themselves: claim every planned folder first, in the manifest
+        # (a file under a name not claimed goes back to this process to be written).
+        self.ctx.tree.claim_all(chain((e.path for e in self.index.written()), self.worker_folders()))
         self._write_in_prepare = True
         try:
             for o in outcomes:
                 self.commit(o.payload, o.ref)
         finally:
             self._write_in_prepare = False
+
+    def worker_folders(self) -> list[str]:
+        """Folders the workers may write files into besides the pages' own (claimed before
+        the conversion pass; a claim no file used is dropped from the manifest at the end)."""
+        return []
 
     def forked(self) -> None:
         """In a worker: SQLite connections must not cross a fork."""
