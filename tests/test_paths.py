@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 import unicodedata
 from pathlib import Path, PurePosixPath
 
@@ -623,6 +624,35 @@ def test_output_tree_checks_every_new_folder_under_a_checked_one(tmp_path: Path)
         with pytest.raises(OutputError):
             tree.path(bad)
     assert not (outside / "index.md").exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", ".", "..", "a", "b", "\0", " ", "é"]), min_size=1, max_size=4))
+def test_output_tree_joins_plain_strings_as_pathlib_does(segments: list[str]) -> None:
+    # OutputTree splits and joins "a/b/c" strings itself: the same paths (or the same
+    # refusal) as pathlib and safe_join give, for empty, ".", ".." and NUL segments.
+    from wpconvert.errors import OutputError
+    from wpconvert.output import OutputTree
+
+    text = "/".join(segments)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "out"
+        tree = OutputTree(root)
+        try:
+            expected: Path | None = safe_join(root, PurePosixPath(text))
+        except ValueError:
+            expected = None
+        def asked(rel: str) -> list[Path | None]:
+            got: list[Path | None] = []
+            for ask in (tree.path, lambda r: Path(tree._file(r))):
+                try:
+                    got.append(ask(rel))
+                except OutputError:
+                    got.append(None)
+            return got
+
+        assert asked(text) == [expected, expected]
+        assert asked("/" + text) == [None, None]  # absolute: refused
 
 
 def test_atomic_write_into_a_folder_that_cannot_be_made(tmp_path: Path) -> None:

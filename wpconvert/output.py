@@ -27,6 +27,7 @@ class OutputTree:
 
     def __init__(self, root: Path, *, force: bool = False) -> None:
         self.root = root
+        self._root = str(root)
         self.allocator = PathAllocator()
         self.written = _Written()
         self.files_written = 0  # set by finish()
@@ -89,34 +90,44 @@ class OutputTree:
     def path(self, rel: PurePosixPath | str) -> Path:
         """The absolute path of ``rel`` inside the folder, a file or a folder (refusing
         anything outside it: a symlink at any level, its own name too, must lead inside)."""
-        return self._inside(rel, whole=True)
+        return Path(self._inside(rel, whole=True))
 
-    def _file(self, rel: PurePosixPath | str) -> Path:
+    def _file(self, rel: PurePosixPath | str) -> str:
         """:meth:`path` for a file written by rename, which replaces a symlink at the file's
         own name and never follows it: only the folders are checked."""
         return self._inside(rel, whole=False)
 
-    def _inside(self, rel: PurePosixPath | str, whole: bool) -> Path:
-        rel = PurePosixPath(rel)
+    def _inside(self, rel: PurePosixPath | str, whole: bool) -> str:
+        # Paths are plain "a/b/c" strings in the hot loops (a file per page): split and
+        # joined as strings, which costs a fraction of making PurePosixPaths.
+        text = str(rel)
+        parts = text.split("/")
+        if "" in parts or "." in parts or ".." in parts or "\0" in text:
+            # Absolute, "..", the folder itself, a NUL: refused by safe_join, or joined
+            # by it (a redundant "/" or "." segment).
+            try:
+                return str(safe_join(self.root, PurePosixPath(text)))
+            except ValueError as exc:
+                raise OutputError(f"{text}: {exc}") from None
         try:
-            if rel.is_absolute() or ".." in rel.parts or rel.name in ("", ".") or "\0" in str(rel):
-                return safe_join(self.root, rel)  # refused, or the folder itself
-            self._check_folder(rel if whole else rel.parent)
+            self._check_folder(parts if whole else parts[:-1])
         except ValueError as exc:
-            raise OutputError(f"{rel}: {exc}") from None
-        return self.root.joinpath(*rel.parts)
+            raise OutputError(f"{text}: {exc}") from None
+        return os.path.join(self._root, text)
 
-    def _check_folder(self, folder: PurePosixPath) -> None:
-        """Refuse (ValueError) a folder that leads outside the root. Checked level by level,
-        remembered: a level that is missing or a real folder costs one ``lstat`` (a Hugo
-        page bundle is a new folder per page); a symlink must resolve inside the root."""
-        todo: list[PurePosixPath] = []
-        while (key := str(folder)) != "." and key not in self._checked_dirs:
+    def _check_folder(self, parts: list[str]) -> None:
+        """Refuse (ValueError) a folder (its segments) that leads outside the root. Checked
+        level by level, remembered: a level that is missing or a real folder costs one
+        ``lstat`` (a Hugo page bundle is a new folder per page); a symlink must resolve
+        inside the root."""
+        todo: list[str] = []
+        folder = "/".join(parts)
+        while folder and folder not in self._checked_dirs:
             todo.append(folder)
-            folder = folder.parent
+            folder = folder.rpartition("/")[0]
         for folder in reversed(todo):  # from the top down
             try:
-                real = stat.S_ISDIR(os.lstat(self.root.joinpath(*folder.parts)).st_mode)
+                real = stat.S_ISDIR(os.lstat(os.path.join(self._root, folder)).st_mode)
             except FileNotFoundError:
                 real = True  # made a real folder when written to
             except OSError:
@@ -124,7 +135,7 @@ class OutputTree:
             if not real:
                 safe_join(self.root, folder)
             if len(self._checked_dirs) < 100_000:
-                self._checked_dirs.add(str(folder))
+                self._checked_dirs.add(folder)
 
     def write(self, rel: PurePosixPath | str, data: str | bytes | Iterable[str]) -> Path:
         """Write one file atomically and record it in the manifest."""
@@ -133,7 +144,7 @@ class OutputTree:
         self._claim(posix)
         atomic_write(target, data)
         self.written.add(posix)
-        return target
+        return Path(target)
 
     def record(self, rel: PurePosixPath | str) -> None:
         """Record a file written by other means (media downloads) in the manifest."""

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
@@ -429,7 +429,7 @@ def safe_join(root: Path, rel: PurePosixPath | str) -> Path:
     return joined
 
 
-def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool = False) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes | str | Iterable[str], *, durable: bool = False) -> None:
     """Replace ``path``'s content with ``data`` atomically (text, or pieces of text, as UTF-8).
 
     The data goes to a temporary file in the same folder (created, with its parents, when
@@ -439,23 +439,25 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
     cut (slow: thousands of fsyncs dominate a conversion, so only the manifest asks for it).
     The new file gets the usual permissions (0666 less the umask).
     """
-    folder = path.parent
+    path = os.fspath(path)
+    folder = os.path.dirname(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    prefix = os.path.join(folder, ".wpconvert-")
     made = False
     while True:
-        tmp = f"{prefix}{secrets.token_hex(6)}.tmp"
+        # The process id and a counter: unique among the processes of a run (a leftover
+        # of a killed run with the same name is stepped over: O_EXCL).
+        tmp = os.path.join(folder, f".wpconvert-{os.getpid()}-{next(_TMP_COUNTER)}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)
             break
-        except FileExistsError:  # pragma: no cover - 48 random bits
+        except FileExistsError:
             continue
         except FileNotFoundError:
             # The folder is missing: made once (asking first would cost a system call for
             # every file of a folder that exists, which most do).
             if made:
                 raise
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder or ".", exist_ok=True)
             made = True
     try:
         if isinstance(data, (bytes, str)):
@@ -484,6 +486,9 @@ def atomic_write(path: Path, data: bytes | str | Iterable[str], *, durable: bool
         _fsync_dir(folder)
 
 
+_TMP_COUNTER = itertools.count()
+
+
 def write_all(fd: int, data: bytes) -> None:
     """Write all of ``data`` (a write may take less than it is given)."""
     view = memoryview(data)
@@ -491,7 +496,7 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync_dir(folder: str) -> None:
     """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)
