@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -92,3 +93,34 @@ def test_marker_search_is_the_regular_expression(text: str) -> None:
     # _marker_after() replaced these two searches (kept here as the definition).
     assert _marker_after(text) == bool(re.search(r"^\s*(?:[-+=]|\d+[.)])", text, re.M))
     assert _marker_after(text, ">&") == bool(re.search(r"(?:^|[>&])\s*(?:[-+=]|\d+[.)])", text, re.M))
+
+
+def test_marker_search_reads_blank_lines_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each line start tried on its own would read on through every blank line after it
+    # (quadratic: hours for this text). Each run of white space is read once.
+    from wpconvert.transform import comments
+
+    read: list[int] = []
+
+    class Counted:
+        def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+            m = re.compile(r"\s*").match(text, pos)
+            assert m is not None
+            read.append(m.end() - pos)
+            return m
+
+    monkeypatch.setattr(comments, "_SPACES", Counted())
+    text = "a" + "\n \n" * 20_000 + "b\n 1. c"
+    assert _marker_after(text, ">&")
+    assert sum(read) <= sum(c.isspace() for c in text)  # each white space character once at most
+
+
+def test_what_is_not_simple_is_the_regular_expression() -> None:
+    # _NOT_SIMPLE spells out the white space that "[^\S \n]" (its definition) matches.
+    from wpconvert.transform.comments import _NOT_SIMPLE
+
+    definition = re.compile(r"[<>*_`\\#|~\x00-\x09\x0b-\x1f\x7f-\x9f]|\[(?=[A-Za-z])|&(?=[#A-Za-z0-9])|[^\S \n]")
+    every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    assert [m.start() for m in _NOT_SIMPLE.finditer(every)] == [m.start() for m in definition.finditer(every)]
+    for text in ("[a", "[1", "&a", "& ", "&#1", "a b\nc"):
+        assert bool(_NOT_SIMPLE.search(text)) == bool(definition.search(text))

@@ -21,21 +21,30 @@ __all__ = ["comment_markdown"]
 # line that Markdown would read as a list, heading or rule) is plain text.
 # A "&" followed by a space is just an ampersand; one that may start an entity is not plain.
 _SPECIAL = re.compile(r"[<>*_`\[\]\\#|~]|&(?=[#A-Za-z0-9])")
+
+
 # What starts a list item, a setext heading's underline or a rule: "-", "+", "=", "1.", "1)".
 _MARKER = re.compile(r"[-+=]|\d+[.)]")
+_SPACES = re.compile(r"\s*")
 
 
 def _marker_after(text: str, starts: str = "") -> bool:
     r"""Whether a :data:`_MARKER` follows, after nothing but white space, the start of a line
     or one of the characters ``starts``: what ``re.search(r"(?:^|[starts])\s*marker", text,
-    re.M)`` finds, but without trying that at every character of the text (which cost more
-    than the rest of a comment's conversion)."""
-    for m in _MARKER.finditer(text):
-        i = j = m.start()
-        while j and text[j - 1].isspace():  # isspace() is the regex's \s
-            j -= 1
-        if j == 0 or "\n" in text[j:i] or text[j - 1] in starts:
-            return True
+    re.M)`` finds, but tried only where a line starts or one of ``starts`` is, instead of at
+    every character of the text (which cost more than the rest of a comment's conversion)."""
+    spaces, marker = _SPACES.match, _MARKER.match
+    if marker(text, spaces(text).end()):
+        return True
+    for c in "\n" + starts:
+        i = text.find(c)
+        while i >= 0:
+            end = spaces(text, i + 1).end()
+            if marker(text, end):
+                return True
+            # Every other line start in that white space leads to the same place: linear
+            # time however many blank lines there are.
+            i = text.find(c, end)
     return False
 
 
@@ -59,7 +68,13 @@ _MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "u": "*", "del": "~~",
 # characters, an entity, white space other than " " and "\n", control characters. Brackets
 # are text to html2text; only wpautop looks at them, for a shortcode ("[name") alone in its
 # paragraph.
-_NOT_SIMPLE = re.compile(r"[<>*_`\\#|~\x00-\x09\x0b-\x1f\x7f-\x9f]|\[(?=[A-Za-z])|&(?=[#A-Za-z0-9])|[^\S \n]")
+# The white space is spelled out (every character str.isspace() takes but " " and "\n"):
+# with only character classes in front, the regex engine skips through plain text fast
+# (twice as fast as with "[^\S \n]", measured).
+_OTHER_SPACES = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_SIMPLE = re.compile(
+    rf"[<>*_`\\#|~\x00-\x09\x0b-\x1f\x7f-\x9f{_OTHER_SPACES}]|\[(?=[A-Za-z])|&(?=[#A-Za-z0-9])"
+)
 # html2text escapes "1." "+" "-" at the start of each run of text it is handed (a line, or
 # what follows a tag or a "&"), not just at the start of a line; such text (or "=" or "1)",
 # which the plain path avoids too) takes the full conversion: _marker_after(text, ">&").
