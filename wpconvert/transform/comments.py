@@ -33,13 +33,14 @@ def _marker_after(text: str, starts: str = "") -> bool:
     or one of the characters ``starts``: what ``re.search(r"(?:^|[starts])\s*marker", text,
     re.M)`` finds, but tried only where a line starts or one of ``starts`` is, instead of at
     every character of the text (which cost more than the rest of a comment's conversion)."""
+    # "\s*" always matches: the Match is never None.
     spaces, marker = _SPACES.match, _MARKER.match
-    if marker(text, spaces(text).end()):
+    if marker(text, spaces(text).end()):  # type: ignore[union-attr]
         return True
     for c in "\n" + starts:
         i = text.find(c)
         while i >= 0:
-            end = spaces(text, i + 1).end()
+            end = spaces(text, i + 1).end()  # type: ignore[union-attr]
             if marker(text, end):
                 return True
             # Every other line start in that white space leads to the same place: linear
