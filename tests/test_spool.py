@@ -264,3 +264,25 @@ def test_planning_items_come_back_without_their_bodies(tmp_path: Path, monkeypat
     # The pages have their bodies all the same.
     pages = sorted(v.decode() for k, v in link[0].items() if k.endswith("index.md"))
     assert [p.rstrip().rsplit("\n", 1)[-1] for p in pages] == ["body 1", "body 2", "body 3"]
+
+
+def test_workers_open_the_export_once_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A batch's items are read from the export with one open file, not one per item.
+    path = write(tmp_path, wxr(*(item_xml(n, f"t{n}", f"body {n}") for n in range(1, 11))))
+    log = tmp_path / "opened.log"
+    real_open = os.open
+
+    def counted(file: Any, flags: int, *args: Any, **kw: Any) -> int:
+        if str(file) == str(path):
+            fd = real_open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            try:
+                os.write(fd, b"x")
+            finally:
+                os.close(fd)
+        return real_open(file, flags, *args, **kw)
+
+    monkeypatch.setattr(build.os, "open", counted)
+    two = _run(path, "json", tmp_path / "j2" / "out.json", 2)
+    assert log.read_text() == "x"  # ten items, one batch
+    monkeypatch.undo()
+    assert _run(path, "json", tmp_path / "j1" / "out.json", 1) == two

@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from . import policy
-from .build import Built, FileSlice, InputEnd, RawItem, build_raw
+from .build import Built, FileSlice, InputEnd, RawItem, build_raw, read_slices
 from .model import Item, pickles_as_tuple
 from .options import Options
 from .parallel import default_jobs, ordered_map
@@ -69,7 +69,7 @@ class _Work:
 
     def batch(self, raws: list[RawItem | InputEnd]) -> list[Outcome | InputEnd]:
         """:meth:`__call__` over a batch (one task for a worker)."""
-        return [self(raw) for raw in raws]
+        return [self(raw) for raw in read_slices(raws)]
 
     def __call__(self, raw: RawItem | InputEnd) -> Outcome | InputEnd:
         if isinstance(raw, InputEnd):
@@ -185,7 +185,7 @@ def _build_and_keep(folder: str, content: bool, task: tuple[int, list[RawItem | 
     n, raws = task
     kept: list[RawItem | InputEnd] = []
     light: list[Item | InputEnd] = []
-    for raw in raws:
+    for raw in read_slices(raws):
         if isinstance(raw, InputEnd):
             kept.append(raw)
             light.append(raw)
