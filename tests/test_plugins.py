@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import json
 import importlib
 import os
 import subprocess
@@ -207,3 +208,22 @@ def test_broken_plugin_does_not_break_the_builtins(broken_site: Path, tmp_path: 
     res = cli("convert", str(FIXTURES / "classic.xml"), "-f", "json", "-o", "out.json", "-q", site=broken_site,
               cwd=tmp_path)
     assert res.returncode == 0, res.stderr
+
+
+def test_a_json_run_imports_only_the_json_writer(tmp_path: Path) -> None:
+    # get() loads the one writer asked for: JSON needs neither YAML nor the other writers.
+    code = (
+        "import sys\n"
+        "from wpconvert.cli import main\n"
+        "try:\n"
+        "    main(['convert', sys.argv[1], '-f', 'json', '-o', sys.argv[2], '-q', '-j', '1'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0\n"
+        "print(sorted(m for m in sys.modules if m == 'yaml' or m.startswith('wpconvert.writers.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "fixtures" / "classic.xml"), str(tmp_path / "out.json")],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    )
+    assert out.stdout.split("\n")[-2] == "['wpconvert.writers.jsonout']"
+    assert json.loads((tmp_path / "out.json").read_text())["items"]

@@ -21,8 +21,6 @@ from .api import info as _info
 from .checks import check as _check
 from .errors import UsageError, WPConvertError
 from .findings import CODES, SEVERITIES, CheckResult
-from .frontmatter import YAMLError
-from .frontmatter import load as load_yaml
 from .options import INCLUDE_CHOICES, Options, from_mapping
 from .report import Problem, Report
 
@@ -154,6 +152,10 @@ def main() -> None:
 def _config_values(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
+    # Imported here: JSON and info runs need no YAML (a few hundredths of a second to load).
+    from .frontmatter import YAMLError
+    from .frontmatter import load as load_yaml
+
     try:
         data = load_yaml(Path(path).read_text("utf-8"))
     except OSError as exc:
