@@ -18,8 +18,8 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
-import json
 import importlib
+import json
 import os
 import subprocess
 import sys
