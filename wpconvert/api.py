@@ -7,14 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import policy
 from . import writers as _writers
 from .errors import OutputError
 from .index import SiteIndex
-from .mediaplan import MediaPlan
 from .model import Item
 from .options import Options, from_mapping
 from .output import OutputTree
@@ -22,6 +21,9 @@ from .parallel import default_jobs
 from .pipeline import BatchSpool, Spool, planning_batches, planning_items, prepared
 from .reader import Export, SplitFailed, read
 from .report import Report
+
+if TYPE_CHECKING:
+    from .mediaplan import MediaPlan
 
 Progress = Callable[[int], None]
 
@@ -182,7 +184,11 @@ def _convert(
     spool: Spool | BatchSpool | None = None
     try:
         # Each keeps a temporary file; made in the try, so that all made are removed.
-        media = MediaPlan(ctx.site, opts, report) if opts.media == "download" else None
+        if opts.media == "download":
+            # Imported here: only downloads need the media modules (and their start-up time).
+            from .mediaplan import MediaPlan
+
+            media = MediaPlan(ctx.site, opts, report)
         index = SiteIndex(_site_hosts(export)) if writer.needs_index else None
         # Two passes: the second takes the items the first built (see Spool, BatchSpool).
         if writer.parallel and index is not None:

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import inputs as _inputs
-from .checker import _Checker
 from .errors import InputError, UsageError
 from .findings import CODES, KNOWN_VERSIONS, REPAIR_CODES, SEVERITIES, CheckResult
 from .reader import Export
@@ -134,6 +133,10 @@ def _check_export(
     if version not in KNOWN_VERSIONS:
         found.append(Problem("WPC003", CODES["WPC003"][0], f"WXR version {version}: wpconvert knows 1.0, 1.1 and 1.2",
                              sources[0].name, 0))
+    # Imported here: the checks read content (shortcodes, blocks, media), which conversions
+    # to JSON and info runs never load.
+    from .checker import _Checker
+
     checker = _Checker(export.site)
     try:
         complete = True

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import UsageError
-from ..mediaplan import MediaPlan
 from ..model import Item, Site
 from ..options import Options
 from ..output import OutputTree
 from ..report import Report
 
 if TYPE_CHECKING:
+    from ..mediaplan import MediaPlan
     from ..pipeline import Outcome
 
 GROUP = "wpconvert.writers"
