@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from wpconvert.transform.content import PAGE_BREAK, Rendered, render
@@ -241,3 +243,20 @@ def test_corpus_renders_cleanly(corpus: Path) -> None:
             assert "WPCVT" not in text, name
             assert text == "" or (text.endswith("\n") and not text.endswith("\n\n")), name
     assert blocks > 80  # the block test data was really exercised
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="\n \tHhTtPpSs\u017f:/x<>", max_size=24))
+def test_url_lines_are_looked_for_where_they_can_be(text: str) -> None:
+    # The quick search for a line that may hold a URL alone finds every one _URL_LINE does.
+    from wpconvert.transform import content
+
+    found = bool(content._URL_LINE_START.match(text) or content._URL_LINE_NEXT.search(text))
+    assert found or not content._URL_LINE.search(text)
+
+
+def test_a_url_alone_on_its_line_in_capitals_is_embedded() -> None:
+    # WordPress's autoembed pattern ignores case.
+    ctx = TransformContext()
+    assert run("Look:\n\nHTTPS://video.example/clip\n\nNice.", ctx).markdown == "Look:\n\n<HTTPS://video.example/clip>\n\nNice.\n"
+    assert ctx.stats["oembed"] == 1
