@@ -385,39 +385,28 @@ class FileSlice(NamedTuple):
 
     def read(self) -> bytes:
         """The item inside its root element, as :func:`parse_exact` takes it."""
-        try:
-            if hasattr(os, "pread"):
-                fd = os.open(self.path, os.O_RDONLY)
-                try:
-                    data = os.pread(fd, self.length, self.offset)
-                finally:
-                    os.close(fd)
-            else:  # pragma: no cover - Windows
-                with open(self.path, "rb") as fh:
-                    fh.seek(self.offset)
-                    data = fh.read(self.length)
-        except OSError as exc:
-            # Gone or changed since it was cut: the ordinary way reads it (and says why not).
-            raise SplitFailed(f"cannot read the item again: {exc}") from None
+        return _read_slices([self])[0]
+
+    def read_from(self, fd: int) -> bytes:
+        """:meth:`read`, from ``fd``, the file open (OSError if it cannot be read)."""
+        if hasattr(os, "pread"):
+            data = os.pread(fd, self.length, self.offset)
+        else:  # pragma: no cover - Windows
+            os.lseek(fd, self.offset, os.SEEK_SET)
+            data = os.read(fd, self.length)
         return self.wrap + data + b"</rss>"
 
 
-def read_slices(raws: list[RawItem | InputEnd]) -> list[RawItem | InputEnd]:
-    """``raws`` (a worker's batch) with the bytes of each :class:`FileSlice` read, as
-    :meth:`FileSlice.read` reads them, but each file opened once for the whole batch."""
-    if not hasattr(os, "pread"):  # pragma: no cover - Windows: read one by one when built
-        return raws
-    out: list[RawItem | InputEnd] = []
+def _read_slices(slices: list[FileSlice]) -> list[bytes]:
+    """Each of ``slices`` read, each file opened once."""
+    out: list[bytes] = []
     fds: dict[str, int] = {}
     try:
-        for raw in raws:
-            if isinstance(raw, RawItem) and isinstance(raw.data, FileSlice):
-                part = raw.data
-                fd = fds.get(part.path)
-                if fd is None:
-                    fd = fds[part.path] = os.open(part.path, os.O_RDONLY)
-                raw = raw.holding(part.wrap + os.pread(fd, part.length, part.offset) + b"</rss>")
-            out.append(raw)
+        for part in slices:
+            fd = fds.get(part.path)
+            if fd is None:
+                fd = fds[part.path] = os.open(part.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            out.append(part.read_from(fd))
     except OSError as exc:
         # Gone or changed since it was cut: the ordinary way reads it (and says why not).
         raise SplitFailed(f"cannot read the item again: {exc}") from None
@@ -425,6 +414,16 @@ def read_slices(raws: list[RawItem | InputEnd]) -> list[RawItem | InputEnd]:
         for fd in fds.values():
             os.close(fd)
     return out
+
+
+def read_slices(raws: list[RawItem | InputEnd]) -> list[RawItem | InputEnd]:
+    """``raws`` (a worker's batch) with the bytes of each :class:`FileSlice` read, each
+    file opened once for the whole batch rather than once per item."""
+    slices = [r.data for r in raws if isinstance(r, RawItem) and isinstance(r.data, FileSlice)]
+    if not slices:
+        return raws
+    data = iter(_read_slices(slices))
+    return [r.holding(next(data)) if isinstance(r, RawItem) and isinstance(r.data, FileSlice) else r for r in raws]
 
 
 @pickles_as_tuple  # crosses to a worker and back for every item

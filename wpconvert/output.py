@@ -110,18 +110,17 @@ class OutputTree:
             except ValueError as exc:
                 raise OutputError(f"{text}: {exc}") from None
         try:
-            self._check_folder(parts if whole else parts[:-1])
+            self._check_folder(text if whole else text.rpartition("/")[0])
         except ValueError as exc:
             raise OutputError(f"{text}: {exc}") from None
         return os.path.join(self._root, text)
 
-    def _check_folder(self, parts: list[str]) -> None:
-        """Refuse (ValueError) a folder (its segments) that leads outside the root. Checked
-        level by level, remembered: a level that is missing or a real folder costs one
-        ``lstat`` (a Hugo page bundle is a new folder per page); a symlink must resolve
-        inside the root."""
+    def _check_folder(self, folder: str) -> None:
+        """Refuse (ValueError) a folder (a plain "a/b" path, "" for the root) that leads
+        outside the root. Checked level by level, remembered: a level that is missing or a
+        real folder costs one ``lstat`` (a Hugo page bundle is a new folder per page); a
+        symlink must resolve inside the root."""
         todo: list[str] = []
-        folder = "/".join(parts)
         while folder and folder not in self._checked_dirs:
             todo.append(folder)
             folder = folder.rpartition("/")[0]

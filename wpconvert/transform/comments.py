@@ -21,8 +21,6 @@ __all__ = ["comment_markdown"]
 # line that Markdown would read as a list, heading or rule) is plain text.
 # A "&" followed by a space is just an ampersand; one that may start an entity is not plain.
 _SPECIAL = re.compile(r"[<>*_`\[\]\\#|~]|&(?=[#A-Za-z0-9])")
-
-
 # What starts a list item, a setext heading's underline or a rule: "-", "+", "=", "1.", "1)".
 _MARKER = re.compile(r"[-+=]|\d+[.)]")
 _SPACES = re.compile(r"\s*")
