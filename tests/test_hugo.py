@@ -41,10 +41,11 @@ def convert(tmp: Path, *names: str, **options: object) -> tuple[Path, Report]:
 
 # -- the output, without building ------------------------------------------------------------
 def test_registered() -> None:
-    from wpconvert.writers import _builtins, available
+    from wpconvert.writers import _builtin, available, get
 
     assert available()["hugo"] is HugoWriter
-    assert _builtins()["hugo"] is HugoWriter
+    assert get("hugo") is HugoWriter
+    assert _builtin("hugo") is HugoWriter
 
 
 def test_classic_layout_and_front_matter(tmp_path: Path) -> None:

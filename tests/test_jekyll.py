@@ -46,10 +46,11 @@ def convert(tmp: Path, *names: str, **options: object) -> tuple[Path, Report]:
 
 # -- the output, without building ------------------------------------------------------------
 def test_registered() -> None:
-    from wpconvert.writers import _builtins, available
+    from wpconvert.writers import _builtin, available, get
 
     assert available()["jekyll"] is JekyllWriter
-    assert _builtins()["jekyll"] is JekyllWriter
+    assert get("jekyll") is JekyllWriter
+    assert _builtin("jekyll") is JekyllWriter
 
 
 def test_classic_layout_and_front_matter(tmp_path: Path) -> None:
