@@ -12,11 +12,14 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from conftest import CORPUS, FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wpconvert
 from wpconvert.model import Comment, Item, Meta, Site
 from wpconvert.reader import read
 from wpconvert.schema import definition, load_schema
+from wpconvert.writers import jsonout
 
 FIXTURE_INPUTS = [*sorted(FIXTURES.glob("*.xml")), FIXTURES / "parts"]
 CORPUS_FILES = [
@@ -375,3 +378,66 @@ def test_php_infinity_and_nan_become_strings(tmp_path: Path) -> None:
         items = records[0]["items"] if fmt == "json" else records[1:]
         rows = [m for it in items for m in it["meta"] if m["key"] == "odd"]
         assert rows == [{"key": "odd", "value": 'a:2:{i:0;d:INF;s:1:"n";d:NAN;}', "decoded": {"0": "inf", "n": "nan"}}]
+
+
+# What an item's JSON holds: strings (every code point but surrogates, which XML cannot
+# carry), integers (PHP's and past 64 bits), booleans, None, lists and dicts with string
+# or integer keys (decoded PHP arrays).
+_JSON_KEYS = st.one_of(st.text(), st.integers(min_value=-(2**70), max_value=2**70))
+_JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_JSON_KEYS, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON_VALUES, meta=st.lists(st.text(alphabet="d:i;s0.5", max_size=8), max_size=3))
+def test_fast_item_encoding_writes_the_standard_encoders_bytes(value: Any, meta: list[str]) -> None:
+    # Items are encoded with orjson where it writes the same bytes as the standard
+    # encoder, and with the standard encoder everywhere else (integers past 64 bits):
+    # either way, the bytes are the same.
+    item = Item(1, meta=tuple(Meta("k", v) for v in meta))
+    record = {"value": value, "text": "\x00\x1f\x7f\"\\/\u2028\x85é\U0001f600", "meta": [], "comments": []}
+    assert jsonout._item_bytes(lambda: copy.deepcopy(record), item) == jsonout._dumps(record).encode()
+
+
+_DECODED = st.recursive(
+    st.one_of(st.none(), st.integers(), st.text(max_size=3), st.floats()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.one_of(st.text(max_size=2), st.integers()), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+def _meta_rows(values: list[Any]) -> list[dict[str, Any]]:
+    return [{"key": "k", "value": "d:", "decoded": v} for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(item_meta=st.lists(_DECODED, max_size=2), comment_meta=st.lists(_DECODED, max_size=2),
+       reply_meta=st.lists(_DECODED, max_size=2))
+def test_floats_in_decoded_meta_are_written_as_the_standard_encoder_writes_them(
+        item_meta: list[Any], comment_meta: list[Any], reply_meta: list[Any]) -> None:
+    # orjson writes floats its own way (1e16, not 1e+16; NaN as null): in an item whose
+    # meta may hold one, each float of the decoded meta (of the item, its comments and
+    # their replies) is written by the standard encoder, NaN and infinities as strings.
+    reply = {"id": 3, "meta": _meta_rows(reply_meta), "replies": []}
+    comment = {"id": 2, "meta": _meta_rows(comment_meta), "replies": [reply]}
+    record = {"id": 1, "meta": _meta_rows(item_meta), "comments": [comment]}
+    item = Item(1, comments=(Comment(2, replies=(Comment(3, meta=(Meta("k", "d:1.5;"),)),)),))
+    assert jsonout._may_hold_float(item)
+    assert jsonout._item_bytes(lambda: copy.deepcopy(record), item) == jsonout._dumps(record).encode()
+
+
+def test_float_written_as_python_writes_it() -> None:
+    item = Item(1, meta=(Meta("k", 'a:1:{i:0;d:1.0E+16;}'),))
+    record = {"meta": [{"key": "k", "value": "", "decoded": {0: 1e16, 1: [1.5e-07, float("nan")]}}], "comments": []}
+    assert jsonout._item_bytes(lambda: copy.deepcopy(record), item) == \
+        b'{"meta":[{"key":"k","value":"","decoded":{"0":1e+16,"1":[1.5e-07,"nan"]}}],"comments":[]}'
+    assert not jsonout._may_hold_float(Item(1, meta=(Meta("k", 'a:1:{i:0;i:5;}'),)))
+
+
+@pytest.mark.parametrize("text", ["", "plain", "a\u2028b\u2029c\x85d", "\u2028\u2028"])
+def test_json_lines_escapes_line_breakers_in_bytes_as_in_text(text: str) -> None:
+    record = jsonout._dumps({"t": text})
+    assert jsonout._line_bytes(record.encode()) == jsonout._line(record).encode()

@@ -6,6 +6,7 @@ fixture and corpus export too.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import io
 import os
@@ -23,7 +24,7 @@ from test_split import _run
 import wpconvert
 import wpconvert.api
 from wpconvert import build, pipeline
-from wpconvert.model import Comment, Item, ItemTerm, Meta, Source
+from wpconvert.model import Comment, Item, ItemTerm, Meta, Source, changed
 from wpconvert.output import OutputTree
 from wpconvert.reader import read
 from wpconvert.report import Entry, Problem, Repair
@@ -286,3 +287,22 @@ def test_workers_open_the_export_once_per_batch(tmp_path: Path, monkeypatch: pyt
     assert log.read_text() == "x"  # ten items, one batch
     monkeypatch.undo()
     assert _run(path, "json", tmp_path / "j1" / "out.json", 1) == two
+
+
+_MODEL_SAMPLES = [
+    Meta("k", "v"), ItemTerm("category", "s", "n"), Source("f.xml", 3),
+    Comment(1, "a", meta=(Meta("k", "v"),), replies=(Comment(2),)),
+    Item(5, title="t", comments=(Comment(1),), meta=(Meta("k", "v"),), source=Source("f.xml", 1)),
+]
+
+
+@pytest.mark.parametrize("obj", _MODEL_SAMPLES, ids=lambda o: type(o).__name__)
+def test_changed_is_dataclasses_replace(obj: Any) -> None:
+    # changed() passes the fields by position: each field, changed alone or with the
+    # first one, lands where replace() puts it, and the rest stay.
+    names = [f.name for f in dataclasses.fields(obj)]
+    for name in names:
+        for changes in ({name: "new"}, {name: "new", names[0]: "first"}):
+            assert changed(obj, **changes) == dataclasses.replace(obj, **changes)
+    assert changed(obj) == obj and changed(obj) is not obj
+    assert pickle.loads(pickle.dumps(obj)) == obj

@@ -17,13 +17,13 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
 from . import policy
 from .build import Built, FileSlice, InputEnd, RawItem, build_raw, read_slices
-from .model import Item, pickles_as_tuple
+from .model import Item, changed, pickles_as_tuple
 from .options import Options
 from .parallel import default_jobs, ordered_map
 from .reader import Export
@@ -195,9 +195,9 @@ def _build_and_keep(folder: str, content: bool, task: tuple[int, list[RawItem | 
         # What goes back to the main process is what planning reads: the bodies, sent
         # through a pipe and unpickled there, are most of an item's bytes.
         if not content:
-            light.append(replace(item, comments=(), content=""))
+            light.append(changed(item, comments=(), content=""))
         else:
-            light.append(replace(item, comments=()) if item.comments else item)
+            light.append(changed(item, comments=()) if item.comments else item)
     try:
         with open(os.path.join(folder, f"{n}.pickle"), "wb") as fh:
             pickle.dump(kept, fh, pickle.HIGHEST_PROTOCOL)

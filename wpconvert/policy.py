@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .model import Author, Comment, Item, Meta, Site
+from .model import Author, Comment, Item, Meta, Site, changed
 from .options import Options
 
 # Statuses written as drafts (draft: true), not as published pages.
@@ -68,11 +68,11 @@ def _filter_comments(comments: tuple[Comment, ...], options: Options) -> tuple[C
         replies = _filter_comments(c.replies, options) if c.replies else c.replies
         if comment_visible(c, options):
             if scrub and (c.author_email or c.author_ip or c.meta):
-                # Built directly: dataclasses.replace() was a tenth of a JSON conversion.
+                # Built directly, without even changed(): most comments are.
                 c = Comment(c.id, c.author, "", c.author_url, "", c.date, c.date_gmt, c.content,
                             c.approved, c.type, c.parent, c.user_id, _scrubbed_meta(c), replies)
             elif replies is not c.replies:
-                c = dataclasses.replace(c, replies=replies)
+                c = changed(c, replies=replies)
             out.append(c)
         else:
             # A visible reply to a hidden comment moves up to the hidden one's place.
@@ -85,7 +85,7 @@ def prepare(item: Item, options: Options) -> Item:
     if not item.comments:
         return item
     kept = _filter_comments(item.comments, options)
-    return dataclasses.replace(item, comments=kept)
+    return changed(item, comments=kept)
 
 
 def prepare_site(site: Site, options: Options) -> Site:
