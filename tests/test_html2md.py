@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _markupbase
 import html.parser
+import re
 
 import html2text
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wpconvert.transform.context import TransformContext
-from wpconvert.transform.html2md import _Converter, html_to_markdown
+from wpconvert.transform.html2md import _Converter, _fresh_converter, html_to_markdown
 from wpconvert.transform.htmlprep import code_language, code_text
 
 
@@ -382,7 +383,26 @@ _FAST_PATH_PIECES = [
 @given(st.lists(st.sampled_from(_FAST_PATH_PIECES), max_size=40))
 def test_fast_paths_give_html2texts_output(parts: list[str]) -> None:
     text = "".join(parts)
-    assert _handled(_Converter(), text) == _handled(_Reference(), text)
+    expected = _handled(_Reference(), text)
+    assert _handled(_Converter(), text) == expected
+    assert _handled(_fresh_converter(), text) == expected  # a copied state converts the same
+
+
+def test_a_fresh_converter_has_the_constructors_state_and_shares_nothing_mutable() -> None:
+    used = _fresh_converter()
+    used.handle("<ul><li><a href='x'>a <b>b</b></a><blockquote>q</ul><abbr title='t'>T</abbr>")
+    built, copied, other = vars(_Converter()), vars(_fresh_converter()), vars(_fresh_converter())
+    assert copied.keys() == built.keys()
+    for key, value in built.items():
+        if key == "out":  # a bound method: bound to its own converter
+            assert copied[key].__func__ is value.__func__
+            continue
+        assert copied[key] == value, key
+        if isinstance(value, (list, dict)):
+            assert copied[key] is not vars(used)[key] and copied[key] is not other[key], key
+        else:  # shared between converters: must be immutable
+            assert isinstance(value, (str, int, bool, type(None), re.Pattern)), key
+    assert copied["out"].__self__ is not used
 
 
 def _handled(converter: html2text.HTML2Text, text: str) -> str | type[Exception]:

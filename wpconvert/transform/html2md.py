@@ -68,15 +68,18 @@ _WHITESPACE = re.compile(r"\s+")
 _PLAIN_TAG_NAMES = r"(p|div|span|em|strong|b|i|u|s|del|strike|li|ul|ol|blockquote|h[1-6]|dl|dt|dd|br|hr|sup|sub|code)"
 _PLAIN_START_TAG = re.compile("<" + _PLAIN_TAG_NAMES + "( ?/)?>")
 _PLAIN_END_TAG = re.compile("</" + _PLAIN_TAG_NAMES + ">")
+# One step of _Converter.goahead(): the text up to the next "<" or "&" (group 1, maybe empty),
+# then a plain end tag (group 2: its name) or a plain start tag (group 3, with group 4 for
+# "<br />"); neither when what follows the text is anything else.
+_STEP = re.compile("([^&<]*)(?:</" + _PLAIN_TAG_NAMES + ">|<" + _PLAIN_TAG_NAMES + "( ?/)?>)?")
 # Start tags with attributes in the commonest form (<img src="…" alt="…" />, <a href="…">):
 # lower-case names, one space before each attribute, values in double quotes without "&"
 # (nothing to decode) or "<" or ">".
 _SIMPLE_START_TAG = re.compile(r'<([a-z][a-z0-9]*)((?: [a-z][-a-z0-9]*="[^"&<>]*")+)( ?/)?>')
 _SIMPLE_ATTR = re.compile(r' ([a-z][-a-z0-9]*)="([^"]*)"')
-# What the standard parser's loop looks for (html.parser's interesting_normal, charref,
-# entityref, incomplete): the next "<" or "&", complete character and entity references,
-# and the start of one not complete yet.
-_INTERESTING = re.compile("[&<]")
+# What the standard parser's loop looks for (html.parser's charref, entityref, incomplete;
+# its interesting_normal, the next "<" or "&", is in _STEP): complete character and entity
+# references, and the start of one not complete yet.
 _CHARREF = re.compile("&#((?:[0-9]+|[xX][0-9a-fA-F]+))[^0-9a-fA-F]")
 _ENTITYREF = re.compile("&([a-zA-Z][-.a-zA-Z0-9]*)[^a-zA-Z0-9]")
 _INCOMPLETE = re.compile("&[a-zA-Z#]")
@@ -264,17 +267,20 @@ class _Converter(html2text.HTML2Text):
             self.space = False
             self.p_p = 0
             self.start = False
+        # html2text's out() is its outtextf() (no other is given to the constructor): it
+        # appends to outtextlist and notes whether the piece ended a line. Only the last
+        # piece's end counts, and that is data's (not empty here).
+        append = self.outtextlist.append
         if self.p_p:
             bq = ">" * self.blockquote + " " if self.blockquote else ""
-            self.out((self.br_toggle + "\n" + bq) * self.p_p)
-            self.space = False
+            append((self.br_toggle + "\n" + bq) * self.p_p)
             self.br_toggle = ""
-        if self.space:
-            if not self.lastWasNL:
-                self.out(" ")
-            self.space = False
-        self.p_p = 0
-        self.out(data)
+            self.p_p = 0
+        elif self.space and not self.lastWasNL:
+            append(" ")
+        self.space = False
+        append(data)
+        self.lastWasNL = data[-1] == "\n"
         self.outcount += 1
 
     def handle_data(self, data: str, entity_char: bool = False) -> None:
@@ -313,14 +319,30 @@ class _Converter(html2text.HTML2Text):
         n = len(rawdata)
         i = 0
         handle_data = self.handle_data
+        handle_tag = self.handle_tag
+        step = _STEP.match
         while i < n:
             if self.cdata_elem is not None:
                 break  # inside <script> or <style>: the standard loop has the rules
-            m = _INTERESTING.search(rawdata, i)
-            j = m.start() if m is not None else n
-            if i < j:
-                handle_data(rawdata[i:j])
-            i = j
+            m = step(rawdata, i)
+            assert m is not None  # the pattern matches the empty string
+            text, end_name, name, empty = m.groups()
+            if text:
+                handle_data(text)
+            i = m.end()
+            if end_name is not None:
+                # What parse_endtag() does for a plain end tag (its clear_cdata_mode() has
+                # nothing to clear outside <script> and <style>).
+                handle_tag(end_name, {}, False)
+                continue
+            if name is not None:
+                # What parse_starttag() does for a plain start tag.
+                self._HTMLParser__starttag_text = rawdata[m.start() + len(text) : i]
+                self.lasttag = name
+                handle_tag(name, {}, True)
+                if empty:
+                    handle_tag(name, {}, False)
+                continue
             if i == n:
                 break
             if rawdata.startswith("</", i):
@@ -416,12 +438,36 @@ _BAD_MARKED_SECTION = re.compile(r"<!\[(?!\s*(?:CDATA\[|if\b|endif\b))", re.I)
 _ANY_TAG = re.compile(r"<[^>]*>")
 
 
+_FRESH_STATE: dict[str, object] = {}
+_FRESH_MUTABLE: list[str] = []
+
+
+def _fresh_converter() -> _Converter:
+    """A converter in the state its constructor gives, made by copying that state.
+
+    html2text's constructor sets some eighty attributes one by one (a twentieth of the
+    conversion of a short post); its state is copied instead from one converter built once:
+    lists and dicts are copied, so that no two converters share one, and the bound method
+    held as ``out`` is bound anew. Every other value is immutable (tests check it).
+    """
+    if not _FRESH_STATE:
+        _FRESH_STATE.update(vars(_Converter()))
+        _FRESH_MUTABLE.extend(k for k, v in _FRESH_STATE.items() if type(v) is list or type(v) is dict)
+    converter = _Converter.__new__(_Converter)
+    state = _FRESH_STATE.copy()
+    for key in _FRESH_MUTABLE:
+        state[key] = state[key].copy()  # type: ignore[attr-defined]
+    state["out"] = converter.outtextf
+    converter.__dict__.update(state)
+    return converter
+
+
 def _convert(fragment: str) -> str:
     """Run html2text on prepared HTML; placeholders for spaces resolved, nothing tidied."""
     if "<![" in fragment:
         fragment = _BAD_MARKED_SECTION.sub("&lt;![", fragment)
     try:
-        out: str = _Converter().handle(fragment)
+        out: str = _fresh_converter().handle(fragment)
     except (AssertionError, ValueError, IndexError):  # pragma: no cover - parser bugs on junk
         # The standard library's parser gives up on some malformed markup: keep the text.
         out = html.unescape(_ANY_TAG.sub("", fragment))
