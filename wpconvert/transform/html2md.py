@@ -12,8 +12,8 @@ and a subclass fixes the places where it changes the text: it no longer inserts 
 emphasis (which altered CJK text), no longer collapses no-break and ideographic spaces, and
 escapes ``<`` and ``&`` that came from entities so that ``&lt;div&gt;`` stays text. For
 speed, it also takes fast paths through html2text's and the standard HTML parser's code in
-the commonest cases (plain tags, text that needs no escaping); tests/test_html2md.py checks
-that they give what that code gives.
+the commonest cases (plain tags, text that needs no escaping; the parser's are in
+:mod:`.htmlscan`); tests/test_html2md.py checks that they give what that code gives.
 
 Tokens are *not* restored here: the pipeline calls :meth:`TransformContext.restore` once at
 the end. A fresh html2text parser is built for every call: construction costs about 9 µs
@@ -33,6 +33,7 @@ from html2text.utils import escape_md_section
 from .context import TransformContext
 from .htmlprep import BR_MARK as _BR_MARK
 from .htmlprep import prepare_html
+from .htmlscan import FastParsing
 from .mdtext import AMP_PH as _AMP_PH
 from .mdtext import UNICODE_SPACES as _UNICODE_SPACES
 from .mdtext import prepare_inline, tidy
@@ -63,27 +64,6 @@ def _may_need_escape(text: str) -> bool:
 # html2text's collapse of white space in text (its o() calls re.sub(r"\s+", " ", data)).
 _WHITESPACE = re.compile(r"\s+")
 
-# Tags the parser's fast paths take (see _Converter.parse_starttag): lower case, without
-# attributes, of elements whose content is ordinary markup; "<br />" too.
-_PLAIN_TAG_NAMES = r"(p|div|span|em|strong|b|i|u|s|del|strike|li|ul|ol|blockquote|h[1-6]|dl|dt|dd|br|hr|sup|sub|code)"
-_PLAIN_START_TAG = re.compile("<" + _PLAIN_TAG_NAMES + "( ?/)?>")
-_PLAIN_END_TAG = re.compile("</" + _PLAIN_TAG_NAMES + ">")
-# One step of _Converter.goahead(): the text up to the next "<" or "&" (group 1, maybe empty),
-# then a plain end tag (group 2: its name) or a plain start tag (group 3, with group 4 for
-# "<br />"); neither when what follows the text is anything else.
-_STEP = re.compile("([^&<]*)(?:</" + _PLAIN_TAG_NAMES + ">|<" + _PLAIN_TAG_NAMES + "( ?/)?>)?")
-# Start tags with attributes in the commonest form (<img src="…" alt="…" />, <a href="…">):
-# lower-case names, one space before each attribute, values in double quotes without "&"
-# (nothing to decode) or "<" or ">".
-_SIMPLE_START_TAG = re.compile(r'<([a-z][a-z0-9]*)((?: [a-z][-a-z0-9]*="[^"&<>]*")+)( ?/)?>')
-_SIMPLE_ATTR = re.compile(r' ([a-z][-a-z0-9]*)="([^"]*)"')
-# What the standard parser's loop looks for (html.parser's charref, entityref, incomplete;
-# its interesting_normal, the next "<" or "&", is in _STEP): complete character and entity
-# references, and the start of one not complete yet.
-_CHARREF = re.compile("&#((?:[0-9]+|[xX][0-9a-fA-F]+))[^0-9a-fA-F]")
-_ENTITYREF = re.compile("&([a-zA-Z][-.a-zA-Z0-9]*)[^a-zA-Z0-9]")
-_INCOMPLETE = re.compile("&[a-zA-Z#]")
-
 _LABEL_SPECIAL = re.compile(r"([\\\[\]])")
 _URL_SPECIAL = re.compile(r"[\s()<>]")
 
@@ -101,7 +81,7 @@ def _md_url(url: str) -> str:
     return url
 
 
-class _Converter(html2text.HTML2Text):
+class _Converter(FastParsing, html2text.HTML2Text):
     """html2text with the options and fixes described in the module docstring."""
 
     def __init__(self) -> None:
@@ -135,7 +115,7 @@ class _Converter(html2text.HTML2Text):
             # handle_tag() applies to them with these options).
             self.current_tag = tag
             if not self.astack and not self.split_next_td:
-                self.p()
+                self.p_p = 1 if self.single_line_break else 2  # html2text's p()
             self.lastWasList = False
             return
         mark = _EMPHASIS_TAGS.get(tag)
@@ -285,132 +265,64 @@ class _Converter(html2text.HTML2Text):
 
     def handle_data(self, data: str, entity_char: bool = False) -> None:
         """html2text's handle_data(), with its Markdown escaping skipped for text that
-        cannot need it (see :data:`_MAY_ESCAPE`)."""
-        if not data or self.stressed or self.preceding_stressed or self.style or self.maybe_automatic_link is not None:
+        cannot need it (see :data:`_MAY_ESCAPE`), and in the usual state (the one where o()
+        takes its fast path) what o() would do with the text done here."""
+        if not data or self.stressed or self.preceding_stressed or self.style:
             super().handle_data(data, entity_char)  # the states with extra rules
             return
-        if data.isspace() and not (self.quiet or self.pre or self.startpre or self.abbr_data is not None):
+        if self.maybe_automatic_link is not None:
+            # The first text inside <a href>: html2text writes "<URL>" for text that is the
+            # address; any other opens the link text, then is text like any other.
+            if data == self.maybe_automatic_link:
+                super().handle_data(data, entity_char)
+                return
+            self._link_text_starts()
+        if self.quiet or self.pre or self.startpre or self.abbr_data is not None:
+            if not self.code and not self.pre and not entity_char and _may_need_escape(data):
+                data = escape_md_section(data, snob=self.escape_snob)
+            self.preceding_data = data
+            self.o(data, puredata=True)
+            return
+        if data.isspace():
             # White space between elements (a newline between paragraphs): all that o()
             # would do with it in this state is to note a pending space.
             self.preceding_data = data
             self.space = True
             return
-        if not self.code and not self.pre and not entity_char and _may_need_escape(data):
+        if (
+            not self.code
+            and not entity_char
+            and ("\\" in data or _MARKER_FIRST.match(data) or ("\n" in data and _MAY_ESCAPE.search(data)))
+        ):  # _may_need_escape(data), inline
             data = escape_md_section(data, snob=self.escape_snob)
         self.preceding_data = data
-        self.o(data, puredata=True)
-
-    def updatepos(self, i: int, j: int) -> int:
-        # The parser counts lines and columns on every step, for error messages only
-        # (getpos()); html2text never asks.
-        return j
-
-    def goahead(self, end: bool) -> None:
-        """The standard parser's main loop, for html2text's settings (no conversion of
-        character references in text) and its usual input: text, tags (through the fast
-        paths of parse_starttag() and parse_endtag()), complete character and entity
-        references. From the first thing of any other kind (a comment, a declaration, a lone
-        ``<``, an unfinished construct, the inside of ``<script>``) the standard loop takes
-        the rest. The methods called are the ones it would call, in its order."""
-        if self.convert_charrefs:  # pragma: no cover - html2text turns it off
-            super().goahead(end)
+        if self.p_p and self.list:
+            self.o(data, puredata=True)  # o() indents the item's later blocks first
             return
-        rawdata = self.rawdata
-        n = len(rawdata)
-        i = 0
-        handle_data = self.handle_data
-        handle_tag = self.handle_tag
-        step = _STEP.match
-        while i < n:
-            if self.cdata_elem is not None:
-                break  # inside <script> or <style>: the standard loop has the rules
-            m = step(rawdata, i)
-            assert m is not None  # the pattern matches the empty string
-            text, end_name, name, empty = m.groups()
-            if text:
-                handle_data(text)
-            i = m.end()
-            if end_name is not None:
-                # What parse_endtag() does for a plain end tag (its clear_cdata_mode() has
-                # nothing to clear outside <script> and <style>).
-                handle_tag(end_name, {}, False)
-                continue
-            if name is not None:
-                # What parse_starttag() does for a plain start tag.
-                self._HTMLParser__starttag_text = rawdata[m.start() + len(text) : i]
-                self.lasttag = name
-                handle_tag(name, {}, True)
-                if empty:
-                    handle_tag(name, {}, False)
-                continue
-            if i == n:
-                break
-            if rawdata.startswith("</", i):
-                k = self.parse_endtag(i)
-            elif rawdata[i] == "<":
-                nxt = rawdata[i + 1 : i + 2]
-                if not (nxt.isascii() and nxt.isalpha()):
-                    break  # a comment, a declaration, a lone "<"
-                k = self.parse_starttag(i)
-            elif rawdata.startswith("&#", i):
-                m = _CHARREF.match(rawdata, i)
-                if m is None:
-                    break
-                self.handle_charref(m.group(1))
-                # The reference ends with ";" or before the character that ended it.
-                k = m.end() if rawdata[m.end() - 1] == ";" else m.end() - 1
-            else:
-                m = _ENTITYREF.match(rawdata, i)
-                if m is None:
-                    if i + 1 == n or _INCOMPLETE.match(rawdata, i):
-                        break
-                    handle_data("&")  # "bread & butter"
-                    i += 1
-                    continue
-                self.handle_entityref(m.group(1))
-                k = m.end() if rawdata[m.end() - 1] == ";" else m.end() - 1
-            if k < 0:
-                break  # unfinished: the standard loop knows what to do at the end
-            i = k
-        self.rawdata = rawdata[i:]
-        if i < n:
-            super().goahead(end)
-
-    def parse_starttag(self, i: int) -> int:
-        # Fast path for the commonest tags, written without attributes: the standard
-        # parser's general attribute parsing would end in these same calls.
-        m = _PLAIN_START_TAG.match(self.rawdata, i)
-        if m is None:
-            m = _SIMPLE_START_TAG.match(self.rawdata, i)
-            if m is None or m.group(1) in self.CDATA_CONTENT_ELEMENTS:
-                return int(super().parse_starttag(i))
-            # Lower-case names, values in double quotes with nothing to decode: what the
-            # standard parser would make of them, as it would hand them over.
-            self._HTMLParser__starttag_text = m.group()
-            tag = self.lasttag = m.group(1)
-            attrs = _SIMPLE_ATTR.findall(m.group(2))
-            if m.group(3):
-                self.handle_startendtag(tag, attrs)
-            else:
-                self.handle_starttag(tag, attrs)
-            return m.end()
-        self._HTMLParser__starttag_text = m.group()  # what the parser keeps for get_starttag_text()
-        tag = self.lasttag = m.group(1)
-        # handle_starttag() and handle_endtag() of html2text, without their wrapping.
-        self.handle_tag(tag, {}, True)
-        if m.group(2):
-            self.handle_tag(tag, {}, False)
-        return m.end()
-
-    def parse_endtag(self, i: int) -> int:
-        # Fast path, as parse_starttag(); inside <script> or <style> the parser has rules
-        # of its own.
-        m = _PLAIN_END_TAG.match(self.rawdata, i)
-        if m is None or self.cdata_elem is not None:
-            return int(super().parse_endtag(i))
-        self.handle_tag(m.group(1), {}, False)  # html2text's handle_endtag()
-        self.clear_cdata_mode()
-        return m.end()
+        # The rest is o(data, puredata=True)'s fast path (see there), inline.
+        if "  " in data or not data.isprintable():
+            data = _WHITESPACE.sub(" ", data)
+        if data[0] == " ":
+            self.space = True
+            data = data[1:]
+            if not data:
+                return
+        if self.start:
+            self.space = False
+            self.p_p = 0
+            self.start = False
+        append = self.outtextlist.append
+        if self.p_p:
+            bq = ">" * self.blockquote + " " if self.blockquote else ""
+            append((self.br_toggle + "\n" + bq) * self.p_p)
+            self.br_toggle = ""
+            self.p_p = 0
+        elif self.space and not self.lastWasNL:
+            append(" ")
+        self.space = False
+        append(data)
+        self.lastWasNL = data[-1] == "\n"
+        self.outcount += 1
 
     def _entity(self, char: str) -> None:
         if not self.code and not self.pre:
