@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wpconvert.transform import caseless, htmlprep, mdtext
 from wpconvert.transform.context import TransformContext
 from wpconvert.transform.html2md import _Converter, _fresh_converter, html_to_markdown
 from wpconvert.transform.htmlprep import code_language, code_text
@@ -413,3 +414,46 @@ def _handled(converter: html2text.HTML2Text, text: str) -> str | type[Exception]
         return str(converter.handle(text))
     except (AssertionError, ValueError, IndexError) as exc:
         return type(exc)
+
+
+# --- tag names in any case (caseless.py) ---------------------------------------------------
+
+_EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
+
+
+@pytest.mark.parametrize("letter", "abcdefghijklmnopqrstuvwxyz")
+def test_caseless_letters_match_what_ignorecase_matches(letter: str) -> None:
+    # Every code point that re.IGNORECASE takes for the letter, and no other.
+    expected = [m.start() for m in re.finditer(letter, _EVERY_CHARACTER, re.I)]
+    assert [m.start() for m in re.finditer(caseless._char(letter), _EVERY_CHARACTER)] == expected
+
+
+# The patterns as they were written, with re.IGNORECASE.
+_WRITTEN_WITH_IGNORECASE = {
+    "special": (htmlprep._SPECIAL_TAG, re.compile(r"<(" + htmlprep._RAW_TAGS + r"|table|pre|code|figure)(?![\w-])", re.I)),
+    "format": (mdtext._FORMAT_TAG, re.compile(r"<(/?)(a|strong|b|em|i|u|del|s|strike)\b[^>]*>", re.I)),
+}
+_NAME_PIECES = [
+    "<", "</", ">", " ", "-", "x", "1", "/", "\u0130", "\u0131", "\u017f", "\u212a", "K", "I",
+    *"a strong b em i u del s strike iframe form video audio object embed script style details svg math noscript "
+    "canvas textarea dialog table pre code figure STRONG Em sTrike IFRAME Table PRE <p> <b> <s> <a_href=x> </S>".replace(
+        "_", " "
+    ).split(),
+]
+
+
+@pytest.mark.parametrize("name", sorted(_WRITTEN_WITH_IGNORECASE))
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.sampled_from(_NAME_PIECES), max_size=25).map("".join))
+def test_caseless_patterns_match_as_with_ignorecase(name: str, text: str) -> None:
+    fast, written = _WRITTEN_WITH_IGNORECASE[name]
+    assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [(m.span(), m.groups()) for m in written.finditer(text)]
+
+
+def test_caseless_names_keep_the_order_within_a_first_letter() -> None:
+    # The first name that lets the rest of the pattern match wins, as in the alternation.
+    pattern = re.compile("(" + caseless.caseless_names(["strong", "s", "strike"]) + r")\b")
+    assert pattern.match("strike").group(1) == "strike"
+    assert pattern.match("S ").group(1) == "S"
+    assert re.compile(caseless.caseless_names(["ab", "a"])).match("ab").group() == "ab"
+    assert re.compile(caseless.caseless_names(["a", "ab"])).match("ab").group() == "a"
