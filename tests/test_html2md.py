@@ -331,7 +331,7 @@ class _Reference(_Converter):
     (for ``o``, the override as it was before its fast path)."""
 
     def handle_tag(self, tag: str, attrs: dict[str, str | None], start: bool) -> None:
-        if tag in ("p", "div"):
+        if tag in ("p", "div", "a"):
             html2text.HTML2Text.handle_tag(self, tag, attrs, start)
         else:
             super().handle_tag(tag, attrs, start)
@@ -377,6 +377,8 @@ _FAST_PATH_PIECES = [
     '<A HREF="x">', '<a href="x"  class="y">', '<p class="x" >', '<a href="x" b>', "<a href='x'>", '<a href=x>',
     '<script type="text/javascript">', '<style media="all">', '<img src="a" src="b">', '<a data-x="1" href="#n">',
     '<img alt="a > b">', '<span lang="ja">', '<pre class="x">', '<code class="language-py">', '<a href="x" />',
+    # Links: titles, addresses and text that escape_md() escapes, a link without an address.
+    '<a href="x(1)" title="a [b]">', "<a title='t'>", '<a href="http://x.test/" title=" ">', "<a name='n'>", "(",
 ]
 
 
@@ -404,6 +406,11 @@ def test_a_fresh_converter_has_the_constructors_state_and_shares_nothing_mutable
         else:  # shared between converters: must be immutable
             assert isinstance(value, (str, int, bool, type(None), re.Pattern)), key
     assert copied["out"].__self__ is not used
+
+
+@pytest.mark.parametrize("text", ['</ul><a href="a&amp;b"><ul><em>', "<ul><li>x</ul><a href=u>y</a><ul><li>z</ul>"])
+def test_fast_paths_on_cases_found_before(text: str) -> None:
+    assert _handled(_Converter(), text) == _handled(_Reference(), text)
 
 
 def _handled(converter: html2text.HTML2Text, text: str) -> str | type[Exception]:

@@ -28,7 +28,7 @@ import re
 
 import html2text
 from html2text.elements import ListElement
-from html2text.utils import escape_md_section
+from html2text.utils import escape_md, escape_md_section
 
 from .context import TransformContext
 from .htmlprep import BR_MARK as _BR_MARK
@@ -64,8 +64,15 @@ def _may_need_escape(text: str) -> bool:
 # html2text's collapse of white space in text (its o() calls re.sub(r"\s+", " ", data)).
 _WHITESPACE = re.compile(r"\s+")
 
+# What html2text's escape_md() escapes.
+_MD_SPECIAL = html2text.config.RE_MD_CHARS_MATCHER
 _LABEL_SPECIAL = re.compile(r"([\\\[\]])")
 _URL_SPECIAL = re.compile(r"[\s()<>]")
+
+
+def _escape_md(text: str) -> str:
+    """html2text's escape_md(), which most text passes unchanged, without its substitution then."""
+    return escape_md(text) if _MD_SPECIAL.search(text) else text
 
 
 def _md_label(text: str) -> str:
@@ -166,7 +173,42 @@ class _Converter(FastParsing, html2text.HTML2Text):
             # renderers show as text); the abbreviation itself is kept as plain text.
             self.current_tag = tag
             return
+        if tag == "a":
+            self._link(attrs, start)
+            return
         super().handle_tag(tag, attrs, start)
+
+    def _link(self, attrs: dict[str, str | None], start: bool) -> None:
+        # What html2text's handle_tag() does for <a> with these options (inline links in <…>,
+        # none skipped, no base URL: its urljoin() gives the address as it is), without running
+        # its escape_md() substitution on an address or title with nothing to escape.
+        self.current_tag = "a"
+        self.lastWasList = False  # html2text: any tag but <ol> and <ul>
+        if start:
+            self._link_text_starts()
+            href = attrs.get("href")
+            if href is None:
+                self.astack.append(None)
+                return
+            self.astack.append(attrs)
+            self.maybe_automatic_link = href
+            self.empty_link = True
+            attrs["href"] = "<" + href + ">"
+            return
+        if not self.astack:
+            return
+        a = self.astack.pop()
+        if self.maybe_automatic_link and not self.empty_link:
+            self.maybe_automatic_link = None  # the text was the address: written as <URL>
+        elif a:
+            if self.empty_link:
+                self.o("[")
+                self.empty_link = False
+                self.maybe_automatic_link = None
+            self.p_p = 0
+            title = _escape_md(a.get("title") or "")
+            title = f' "{title}"' if title.strip() else ""
+            self.o(f"]({_escape_md(a['href'] or '')}{title})")
 
     def _definition(self, tag: str, start: bool) -> None:
         # Definition lists in the syntax of PHP Markdown Extra, kramdown and Hugo's goldmark
