@@ -16,8 +16,8 @@ the commonest cases (plain tags, text that needs no escaping; the parser's are i
 :mod:`.htmlscan`); tests/test_html2md.py checks that they give what that code gives.
 
 Tokens are *not* restored here: the pipeline calls :meth:`TransformContext.restore` once at
-the end. A fresh html2text parser is built for every call: construction costs about 9 µs
-(measured) against milliseconds for a post, and a parser that saw broken HTML can keep
+the end. Every call gets a fresh html2text parser, in the state its constructor gives (copied
+from one built once: see :func:`_fresh_converter`): a parser that saw broken HTML can keep
 state (open lists, quote depth) into the next document.
 """
 

@@ -55,9 +55,9 @@ class FastParsing(html.parser.HTMLParser):
 
     def goahead(self, end: bool) -> None:
         """The standard parser's main loop, for html2text's settings (no conversion of
-        character references in text) and its usual input: text, tags (through the fast
-        paths of parse_starttag() and parse_endtag()), complete character and entity
-        references. From the first thing of any other kind (a comment, a declaration, a lone
+        character references in text) and its usual input: text, tags (plain ones, see
+        _STEP, handled here; others through the fast paths of parse_starttag() and
+        parse_endtag()), complete character and entity references. From the first thing of any other kind (a comment, a declaration, a lone
         ``<``, an unfinished construct, the inside of ``<script>``) the standard loop takes
         the rest. The methods called are the ones it would call, in its order."""
         if self.convert_charrefs:  # pragma: no cover - html2text turns it off
