@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import _markupbase
 import html.parser
+import re
 
 import html2text
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wpconvert.transform import caseless, htmlprep, mdtext
 from wpconvert.transform.context import TransformContext
-from wpconvert.transform.html2md import _Converter, html_to_markdown
+from wpconvert.transform.html2md import _Converter, _fresh_converter, html_to_markdown
 from wpconvert.transform.htmlprep import code_language, code_text
 
 
@@ -329,7 +331,7 @@ class _Reference(_Converter):
     (for ``o``, the override as it was before its fast path)."""
 
     def handle_tag(self, tag: str, attrs: dict[str, str | None], start: bool) -> None:
-        if tag in ("p", "div"):
+        if tag in ("p", "div", "a"):
             html2text.HTML2Text.handle_tag(self, tag, attrs, start)
         else:
             super().handle_tag(tag, attrs, start)
@@ -375,6 +377,8 @@ _FAST_PATH_PIECES = [
     '<A HREF="x">', '<a href="x"  class="y">', '<p class="x" >', '<a href="x" b>', "<a href='x'>", '<a href=x>',
     '<script type="text/javascript">', '<style media="all">', '<img src="a" src="b">', '<a data-x="1" href="#n">',
     '<img alt="a > b">', '<span lang="ja">', '<pre class="x">', '<code class="language-py">', '<a href="x" />',
+    # Links: titles, addresses and text that escape_md() escapes, a link without an address.
+    '<a href="x(1)" title="a [b]">', "<a title='t'>", '<a href="http://x.test/" title=" ">', "<a name='n'>", "(",
 ]
 
 
@@ -382,6 +386,30 @@ _FAST_PATH_PIECES = [
 @given(st.lists(st.sampled_from(_FAST_PATH_PIECES), max_size=40))
 def test_fast_paths_give_html2texts_output(parts: list[str]) -> None:
     text = "".join(parts)
+    expected = _handled(_Reference(), text)
+    assert _handled(_Converter(), text) == expected
+    assert _handled(_fresh_converter(), text) == expected  # a copied state converts the same
+
+
+def test_a_fresh_converter_has_the_constructors_state_and_shares_nothing_mutable() -> None:
+    used = _fresh_converter()
+    used.handle("<ul><li><a href='x'>a <b>b</b></a><blockquote>q</ul><abbr title='t'>T</abbr>")
+    built, copied, other = vars(_Converter()), vars(_fresh_converter()), vars(_fresh_converter())
+    assert copied.keys() == built.keys()
+    for key, value in built.items():
+        if key == "out":  # a bound method: bound to its own converter
+            assert copied[key].__func__ is value.__func__
+            continue
+        assert copied[key] == value, key
+        if isinstance(value, (list, dict)):
+            assert copied[key] is not vars(used)[key] and copied[key] is not other[key], key
+        else:  # shared between converters: must be immutable
+            assert isinstance(value, (str, int, bool, type(None), re.Pattern)), key
+    assert copied["out"].__self__ is not used
+
+
+@pytest.mark.parametrize("text", ['</ul><a href="a&amp;b"><ul><em>', "<ul><li>x</ul><a href=u>y</a><ul><li>z</ul>"])
+def test_fast_paths_on_cases_found_before(text: str) -> None:
     assert _handled(_Converter(), text) == _handled(_Reference(), text)
 
 
@@ -393,3 +421,46 @@ def _handled(converter: html2text.HTML2Text, text: str) -> str | type[Exception]
         return str(converter.handle(text))
     except (AssertionError, ValueError, IndexError) as exc:
         return type(exc)
+
+
+# --- tag names in any case (caseless.py) ---------------------------------------------------
+
+_EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
+
+
+@pytest.mark.parametrize("letter", "abcdefghijklmnopqrstuvwxyz")
+def test_caseless_letters_match_what_ignorecase_matches(letter: str) -> None:
+    # Every code point that re.IGNORECASE takes for the letter, and no other.
+    expected = [m.start() for m in re.finditer(letter, _EVERY_CHARACTER, re.I)]
+    assert [m.start() for m in re.finditer(caseless._char(letter), _EVERY_CHARACTER)] == expected
+
+
+# The patterns as they were written, with re.IGNORECASE.
+_WRITTEN_WITH_IGNORECASE = {
+    "special": (htmlprep._SPECIAL_TAG, re.compile(r"<(" + htmlprep._RAW_TAGS + r"|table|pre|code|figure)(?![\w-])", re.I)),
+    "format": (mdtext._FORMAT_TAG, re.compile(r"<(/?)(a|strong|b|em|i|u|del|s|strike)\b[^>]*>", re.I)),
+}
+_NAME_PIECES = [
+    "<", "</", ">", " ", "-", "x", "1", "/", "\u0130", "\u0131", "\u017f", "\u212a", "K", "I",
+    *"a strong b em i u del s strike iframe form video audio object embed script style details svg math noscript "
+    "canvas textarea dialog table pre code figure STRONG Em sTrike IFRAME Table PRE <p> <b> <s> <a_href=x> </S>".replace(
+        "_", " "
+    ).split(),
+]
+
+
+@pytest.mark.parametrize("name", sorted(_WRITTEN_WITH_IGNORECASE))
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.sampled_from(_NAME_PIECES), max_size=25).map("".join))
+def test_caseless_patterns_match_as_with_ignorecase(name: str, text: str) -> None:
+    fast, written = _WRITTEN_WITH_IGNORECASE[name]
+    assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [(m.span(), m.groups()) for m in written.finditer(text)]
+
+
+def test_caseless_names_keep_the_order_within_a_first_letter() -> None:
+    # The first name that lets the rest of the pattern match wins, as in the alternation.
+    pattern = re.compile("(" + caseless.caseless_names(["strong", "s", "strike"]) + r")\b")
+    assert pattern.match("strike").group(1) == "strike"
+    assert pattern.match("S ").group(1) == "S"
+    assert re.compile(caseless.caseless_names(["ab", "a"])).match("ab").group() == "ab"
+    assert re.compile(caseless.caseless_names(["a", "ab"])).match("ab").group() == "a"

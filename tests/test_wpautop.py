@@ -276,6 +276,7 @@ _STEPS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
     # Faster forms, not linear-time fixes: no template for the insertion, a skip when no tag holds a newline.
     "block-open": (_regex(r"(<" + _ALL + r"[\s/>])", "\n\n\\1"), lambda t: W._BLOCK_OPEN.sub("\n\n<", t)),
     "newlines-in-tags": (lambda t: W._HTML_ELEMENT.sub(lambda m: m[0].replace("\n", W._WPNL), t), W._newlines_in_tags),
+    "block-close": (_regex(r"(</" + _ALL + r">)", "\\1\n\n"), lambda t: W._around_group_1(W._BLOCK_CLOSE, t, "", "\n\n")),
 }
 _RAW_ELEMENT = re.compile(r"<(script|style|svg|math|textarea)\b[^>]*>.*?</\1\s*>", re.A | re.S | re.I)
 _COMMENT_LINE = re.compile(r"^[ \t]*((?:<!--(?:[^-]++|-(?!->))*+-->[ \t]*)+)$", re.A | re.M)
@@ -289,7 +290,8 @@ _STEP_PIECES = [
         for piece in """< <p> </p> <p_ <p/ <p><li <li <br_/> <div </div> <hr <pre> <table </td> <script> </script>
         <SCRIPT_a='>'> </script_> <style </style> <svg> </svg> <math </math> <textarea> </textarea> <!-- -->
         <!--_c_--> <option <object </object> <param <embed_/> <audio [video </audio> [/video] <source <track>
-        <figcaption""".split()
+        <figcaption <h2> </h2_> <blockquote> </blockquote> <col> <colgroup </dd> <details> <header> <hgroup
+        </ul> </li> <em> </a> <section>""".split()
     ),
 ]
 _STEP_TEXT = st.lists(st.sampled_from(_STEP_PIECES), max_size=30).map("".join)
@@ -301,6 +303,31 @@ _STEP_TEXT = st.lists(st.sampled_from(_STEP_PIECES), max_size=30).map("".join)
 def test_linear_steps_match_the_regexes(step: str, text: str) -> None:
     regex, linear = _STEPS[step]
     assert linear(text) == regex(text)
+
+
+# The module's patterns that name the block elements, as written with ALLBLOCKS (the module groups its
+# alternatives by first letter, see _by_first_letter).
+_BLOCK_PATTERNS = {
+    name: (value, re.compile(value.pattern.replace(W._BLOCKS, _ALL), value.flags))
+    for name, value in vars(W).items()
+    if isinstance(value, re.Pattern) and W._BLOCKS in value.pattern
+}
+
+
+def test_block_names_grouped_by_first_letter() -> None:
+    assert len(_BLOCK_PATTERNS) >= 6
+    grouped = re.compile(W._BLOCKS + r"\Z")
+    names = _ALL.removeprefix("(?:").removesuffix(")").replace("h[1-6]", "h1|h6").split("|")
+    assert all(grouped.match(name) for name in names)
+
+
+@pytest.mark.parametrize("name", sorted(_BLOCK_PATTERNS))
+@settings(max_examples=300)
+@given(text=_STEP_TEXT)
+def test_block_patterns_match_as_written_with_allblocks(name: str, text: str) -> None:
+    grouped, written = _BLOCK_PATTERNS[name]
+    found = [(m.span(), m.groups()) for m in grouped.finditer(text)]
+    assert found == [(m.span(), m.groups()) for m in written.finditer(text)]
 
 
 def _placeholders(pattern: re.Pattern[str], text: str, tag: Callable[[re.Match[str]], str], group: int) -> tuple[str, list[str]]:

@@ -12,12 +12,12 @@ and a subclass fixes the places where it changes the text: it no longer inserts 
 emphasis (which altered CJK text), no longer collapses no-break and ideographic spaces, and
 escapes ``<`` and ``&`` that came from entities so that ``&lt;div&gt;`` stays text. For
 speed, it also takes fast paths through html2text's and the standard HTML parser's code in
-the commonest cases (plain tags, text that needs no escaping); tests/test_html2md.py checks
-that they give what that code gives.
+the commonest cases (plain tags, text that needs no escaping; the parser's are in
+:mod:`.htmlscan`); tests/test_html2md.py checks that they give what that code gives.
 
 Tokens are *not* restored here: the pipeline calls :meth:`TransformContext.restore` once at
-the end. A fresh html2text parser is built for every call: construction costs about 9 µs
-(measured) against milliseconds for a post, and a parser that saw broken HTML can keep
+the end. Every call gets a fresh html2text parser, in the state its constructor gives (copied
+from one built once: see :func:`_fresh_converter`): a parser that saw broken HTML can keep
 state (open lists, quote depth) into the next document.
 """
 
@@ -28,11 +28,12 @@ import re
 
 import html2text
 from html2text.elements import ListElement
-from html2text.utils import escape_md_section
+from html2text.utils import escape_md, escape_md_section
 
 from .context import TransformContext
 from .htmlprep import BR_MARK as _BR_MARK
 from .htmlprep import prepare_html
+from .htmlscan import FastParsing
 from .mdtext import AMP_PH as _AMP_PH
 from .mdtext import UNICODE_SPACES as _UNICODE_SPACES
 from .mdtext import prepare_inline, tidy
@@ -63,26 +64,15 @@ def _may_need_escape(text: str) -> bool:
 # html2text's collapse of white space in text (its o() calls re.sub(r"\s+", " ", data)).
 _WHITESPACE = re.compile(r"\s+")
 
-# Tags the parser's fast paths take (see _Converter.parse_starttag): lower case, without
-# attributes, of elements whose content is ordinary markup; "<br />" too.
-_PLAIN_TAG_NAMES = r"(p|div|span|em|strong|b|i|u|s|del|strike|li|ul|ol|blockquote|h[1-6]|dl|dt|dd|br|hr|sup|sub|code)"
-_PLAIN_START_TAG = re.compile("<" + _PLAIN_TAG_NAMES + "( ?/)?>")
-_PLAIN_END_TAG = re.compile("</" + _PLAIN_TAG_NAMES + ">")
-# Start tags with attributes in the commonest form (<img src="…" alt="…" />, <a href="…">):
-# lower-case names, one space before each attribute, values in double quotes without "&"
-# (nothing to decode) or "<" or ">".
-_SIMPLE_START_TAG = re.compile(r'<([a-z][a-z0-9]*)((?: [a-z][-a-z0-9]*="[^"&<>]*")+)( ?/)?>')
-_SIMPLE_ATTR = re.compile(r' ([a-z][-a-z0-9]*)="([^"]*)"')
-# What the standard parser's loop looks for (html.parser's interesting_normal, charref,
-# entityref, incomplete): the next "<" or "&", complete character and entity references,
-# and the start of one not complete yet.
-_INTERESTING = re.compile("[&<]")
-_CHARREF = re.compile("&#((?:[0-9]+|[xX][0-9a-fA-F]+))[^0-9a-fA-F]")
-_ENTITYREF = re.compile("&([a-zA-Z][-.a-zA-Z0-9]*)[^a-zA-Z0-9]")
-_INCOMPLETE = re.compile("&[a-zA-Z#]")
-
+# What html2text's escape_md() escapes.
+_MD_SPECIAL = html2text.config.RE_MD_CHARS_MATCHER
 _LABEL_SPECIAL = re.compile(r"([\\\[\]])")
 _URL_SPECIAL = re.compile(r"[\s()<>]")
+
+
+def _escape_md(text: str) -> str:
+    """html2text's escape_md(), which most text passes unchanged, without its substitution then."""
+    return escape_md(text) if _MD_SPECIAL.search(text) else text
 
 
 def _md_label(text: str) -> str:
@@ -98,7 +88,7 @@ def _md_url(url: str) -> str:
     return url
 
 
-class _Converter(html2text.HTML2Text):
+class _Converter(FastParsing, html2text.HTML2Text):
     """html2text with the options and fixes described in the module docstring."""
 
     def __init__(self) -> None:
@@ -132,7 +122,7 @@ class _Converter(html2text.HTML2Text):
             # handle_tag() applies to them with these options).
             self.current_tag = tag
             if not self.astack and not self.split_next_td:
-                self.p()
+                self.p_p = 1 if self.single_line_break else 2  # html2text's p()
             self.lastWasList = False
             return
         mark = _EMPHASIS_TAGS.get(tag)
@@ -183,7 +173,42 @@ class _Converter(html2text.HTML2Text):
             # renderers show as text); the abbreviation itself is kept as plain text.
             self.current_tag = tag
             return
+        if tag == "a":
+            self._link(attrs, start)
+            return
         super().handle_tag(tag, attrs, start)
+
+    def _link(self, attrs: dict[str, str | None], start: bool) -> None:
+        # What html2text's handle_tag() does for <a> with these options (inline links in <…>,
+        # none skipped, no base URL: its urljoin() gives the address as it is), without running
+        # its escape_md() substitution on an address or title with nothing to escape.
+        self.current_tag = "a"
+        self.lastWasList = False  # html2text: any tag but <ol> and <ul>
+        if start:
+            self._link_text_starts()
+            href = attrs.get("href")
+            if href is None:
+                self.astack.append(None)
+                return
+            self.astack.append(attrs)
+            self.maybe_automatic_link = href
+            self.empty_link = True
+            attrs["href"] = "<" + href + ">"
+            return
+        if not self.astack:
+            return
+        a = self.astack.pop()
+        if self.maybe_automatic_link and not self.empty_link:
+            self.maybe_automatic_link = None  # the text was the address: written as <URL>
+        elif a:
+            if self.empty_link:
+                self.o("[")
+                self.empty_link = False
+                self.maybe_automatic_link = None
+            self.p_p = 0
+            title = _escape_md(a.get("title") or "")
+            title = f' "{title}"' if title.strip() else ""
+            self.o(f"]({_escape_md(a['href'] or '')}{title})")
 
     def _definition(self, tag: str, start: bool) -> None:
         # Definition lists in the syntax of PHP Markdown Extra, kramdown and Hugo's goldmark
@@ -264,131 +289,82 @@ class _Converter(html2text.HTML2Text):
             self.space = False
             self.p_p = 0
             self.start = False
+        # html2text's out() is its outtextf() (no other is given to the constructor): it
+        # appends to outtextlist and notes whether the piece ended a line. Only the last
+        # piece's end counts, and that is data's (not empty here).
+        append = self.outtextlist.append
         if self.p_p:
             bq = ">" * self.blockquote + " " if self.blockquote else ""
-            self.out((self.br_toggle + "\n" + bq) * self.p_p)
-            self.space = False
+            append((self.br_toggle + "\n" + bq) * self.p_p)
             self.br_toggle = ""
-        if self.space:
-            if not self.lastWasNL:
-                self.out(" ")
-            self.space = False
-        self.p_p = 0
-        self.out(data)
+            self.p_p = 0
+        elif self.space and not self.lastWasNL:
+            append(" ")
+        self.space = False
+        append(data)
+        self.lastWasNL = data[-1] == "\n"
         self.outcount += 1
 
     def handle_data(self, data: str, entity_char: bool = False) -> None:
         """html2text's handle_data(), with its Markdown escaping skipped for text that
-        cannot need it (see :data:`_MAY_ESCAPE`)."""
-        if not data or self.stressed or self.preceding_stressed or self.style or self.maybe_automatic_link is not None:
+        cannot need it (see :data:`_MAY_ESCAPE`), and in the usual state (the one where o()
+        takes its fast path) what o() would do with the text done here."""
+        if not data or self.stressed or self.preceding_stressed or self.style:
             super().handle_data(data, entity_char)  # the states with extra rules
             return
-        if data.isspace() and not (self.quiet or self.pre or self.startpre or self.abbr_data is not None):
+        if self.maybe_automatic_link is not None:
+            # The first text inside <a href>: html2text writes "<URL>" for text that is the
+            # address; any other opens the link text, then is text like any other.
+            if data == self.maybe_automatic_link:
+                super().handle_data(data, entity_char)
+                return
+            self._link_text_starts()
+        if self.quiet or self.pre or self.startpre or self.abbr_data is not None:
+            if not self.code and not self.pre and not entity_char and _may_need_escape(data):
+                data = escape_md_section(data, snob=self.escape_snob)
+            self.preceding_data = data
+            self.o(data, puredata=True)
+            return
+        if data.isspace():
             # White space between elements (a newline between paragraphs): all that o()
             # would do with it in this state is to note a pending space.
             self.preceding_data = data
             self.space = True
             return
-        if not self.code and not self.pre and not entity_char and _may_need_escape(data):
+        if (
+            not self.code
+            and not entity_char
+            and ("\\" in data or _MARKER_FIRST.match(data) or ("\n" in data and _MAY_ESCAPE.search(data)))
+        ):  # _may_need_escape(data), inline
             data = escape_md_section(data, snob=self.escape_snob)
         self.preceding_data = data
-        self.o(data, puredata=True)
-
-    def updatepos(self, i: int, j: int) -> int:
-        # The parser counts lines and columns on every step, for error messages only
-        # (getpos()); html2text never asks.
-        return j
-
-    def goahead(self, end: bool) -> None:
-        """The standard parser's main loop, for html2text's settings (no conversion of
-        character references in text) and its usual input: text, tags (through the fast
-        paths of parse_starttag() and parse_endtag()), complete character and entity
-        references. From the first thing of any other kind (a comment, a declaration, a lone
-        ``<``, an unfinished construct, the inside of ``<script>``) the standard loop takes
-        the rest. The methods called are the ones it would call, in its order."""
-        if self.convert_charrefs:  # pragma: no cover - html2text turns it off
-            super().goahead(end)
+        if self.p_p and self.list:
+            self.o(data, puredata=True)  # o() indents the item's later blocks first
             return
-        rawdata = self.rawdata
-        n = len(rawdata)
-        i = 0
-        handle_data = self.handle_data
-        while i < n:
-            if self.cdata_elem is not None:
-                break  # inside <script> or <style>: the standard loop has the rules
-            m = _INTERESTING.search(rawdata, i)
-            j = m.start() if m is not None else n
-            if i < j:
-                handle_data(rawdata[i:j])
-            i = j
-            if i == n:
-                break
-            if rawdata.startswith("</", i):
-                k = self.parse_endtag(i)
-            elif rawdata[i] == "<":
-                nxt = rawdata[i + 1 : i + 2]
-                if not (nxt.isascii() and nxt.isalpha()):
-                    break  # a comment, a declaration, a lone "<"
-                k = self.parse_starttag(i)
-            elif rawdata.startswith("&#", i):
-                m = _CHARREF.match(rawdata, i)
-                if m is None:
-                    break
-                self.handle_charref(m.group(1))
-                # The reference ends with ";" or before the character that ended it.
-                k = m.end() if rawdata[m.end() - 1] == ";" else m.end() - 1
-            else:
-                m = _ENTITYREF.match(rawdata, i)
-                if m is None:
-                    if i + 1 == n or _INCOMPLETE.match(rawdata, i):
-                        break
-                    handle_data("&")  # "bread & butter"
-                    i += 1
-                    continue
-                self.handle_entityref(m.group(1))
-                k = m.end() if rawdata[m.end() - 1] == ";" else m.end() - 1
-            if k < 0:
-                break  # unfinished: the standard loop knows what to do at the end
-            i = k
-        self.rawdata = rawdata[i:]
-        if i < n:
-            super().goahead(end)
-
-    def parse_starttag(self, i: int) -> int:
-        # Fast path for the commonest tags, written without attributes: the standard
-        # parser's general attribute parsing would end in these same calls.
-        m = _PLAIN_START_TAG.match(self.rawdata, i)
-        if m is None:
-            m = _SIMPLE_START_TAG.match(self.rawdata, i)
-            if m is None or m.group(1) in self.CDATA_CONTENT_ELEMENTS:
-                return int(super().parse_starttag(i))
-            # Lower-case names, values in double quotes with nothing to decode: what the
-            # standard parser would make of them, as it would hand them over.
-            self._HTMLParser__starttag_text = m.group()
-            tag = self.lasttag = m.group(1)
-            attrs = _SIMPLE_ATTR.findall(m.group(2))
-            if m.group(3):
-                self.handle_startendtag(tag, attrs)
-            else:
-                self.handle_starttag(tag, attrs)
-            return m.end()
-        self._HTMLParser__starttag_text = m.group()  # what the parser keeps for get_starttag_text()
-        tag = self.lasttag = m.group(1)
-        # handle_starttag() and handle_endtag() of html2text, without their wrapping.
-        self.handle_tag(tag, {}, True)
-        if m.group(2):
-            self.handle_tag(tag, {}, False)
-        return m.end()
-
-    def parse_endtag(self, i: int) -> int:
-        # Fast path, as parse_starttag(); inside <script> or <style> the parser has rules
-        # of its own.
-        m = _PLAIN_END_TAG.match(self.rawdata, i)
-        if m is None or self.cdata_elem is not None:
-            return int(super().parse_endtag(i))
-        self.handle_tag(m.group(1), {}, False)  # html2text's handle_endtag()
-        self.clear_cdata_mode()
-        return m.end()
+        # The rest is o(data, puredata=True)'s fast path (see there), inline.
+        if "  " in data or not data.isprintable():
+            data = _WHITESPACE.sub(" ", data)
+        if data[0] == " ":
+            self.space = True
+            data = data[1:]
+            if not data:
+                return
+        if self.start:
+            self.space = False
+            self.p_p = 0
+            self.start = False
+        append = self.outtextlist.append
+        if self.p_p:
+            bq = ">" * self.blockquote + " " if self.blockquote else ""
+            append((self.br_toggle + "\n" + bq) * self.p_p)
+            self.br_toggle = ""
+            self.p_p = 0
+        elif self.space and not self.lastWasNL:
+            append(" ")
+        self.space = False
+        append(data)
+        self.lastWasNL = data[-1] == "\n"
+        self.outcount += 1
 
     def _entity(self, char: str) -> None:
         if not self.code and not self.pre:
@@ -416,12 +392,36 @@ _BAD_MARKED_SECTION = re.compile(r"<!\[(?!\s*(?:CDATA\[|if\b|endif\b))", re.I)
 _ANY_TAG = re.compile(r"<[^>]*>")
 
 
+_FRESH_STATE: dict[str, object] = {}
+_FRESH_MUTABLE: list[str] = []
+
+
+def _fresh_converter() -> _Converter:
+    """A converter in the state its constructor gives, made by copying that state.
+
+    html2text's constructor sets some eighty attributes one by one (a twentieth of the
+    conversion of a short post); its state is copied instead from one converter built once:
+    lists and dicts are copied, so that no two converters share one, and the bound method
+    held as ``out`` is bound anew. Every other value is immutable (tests check it).
+    """
+    if not _FRESH_STATE:
+        _FRESH_STATE.update(vars(_Converter()))
+        _FRESH_MUTABLE.extend(k for k, v in _FRESH_STATE.items() if type(v) is list or type(v) is dict)
+    converter = _Converter.__new__(_Converter)
+    state = _FRESH_STATE.copy()
+    for key in _FRESH_MUTABLE:
+        state[key] = state[key].copy()  # type: ignore[attr-defined]
+    state["out"] = converter.outtextf
+    converter.__dict__.update(state)
+    return converter
+
+
 def _convert(fragment: str) -> str:
     """Run html2text on prepared HTML; placeholders for spaces resolved, nothing tidied."""
     if "<![" in fragment:
         fragment = _BAD_MARKED_SECTION.sub("&lt;![", fragment)
     try:
-        out: str = _Converter().handle(fragment)
+        out: str = _fresh_converter().handle(fragment)
     except (AssertionError, ValueError, IndexError):  # pragma: no cover - parser bugs on junk
         # The standard library's parser gives up on some malformed markup: keep the text.
         out = html.unescape(_ANY_TAG.sub("", fragment))

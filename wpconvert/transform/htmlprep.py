@@ -28,6 +28,7 @@ import html
 import re
 from collections.abc import Callable
 
+from .caseless import caseless_names
 from .context import TransformContext
 
 __all__ = [
@@ -443,8 +444,8 @@ def _convert_tables(text: str, ctx: TransformContext, convert: InlineConverter) 
 # --- all passes ---------------------------------------------------------------------------
 
 _RAW_NAMES = frozenset(_RAW_TAGS.split("|"))
-# The start tags that call for a pass; one search finds which occur.
-_SPECIAL_TAG = re.compile(r"<(" + _RAW_TAGS + r"|table|pre|code|figure)(?![\w-])", re.I)
+# The start tags that call for a pass, in any case (see caseless.py); one search finds which occur.
+_SPECIAL_TAG = re.compile(r"<(" + caseless_names(_RAW_TAGS.split("|") + ["table", "pre", "code", "figure"]) + r")(?![\w-])")
 
 
 def prepare_html(text: str, ctx: TransformContext, convert: InlineConverter) -> str:

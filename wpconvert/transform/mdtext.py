@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .caseless import caseless_names
 from .htmlprep import BR_MARK
 
 __all__ = ["AMP_PH", "UNICODE_SPACES", "move_spaces_out", "prepare_inline", "tidy"]
@@ -19,7 +20,8 @@ _AMP_ENTITY_RE = re.compile(r"&amp;(?=[A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-
 AMP_PH = "wpcvtamp"
 
 # Emphasis and links; whitespace at their inner edges is moved outside them.
-_FORMAT_TAG = re.compile(r"<(/?)(a|strong|b|em|i|u|del|s|strike)\b[^>]*>", re.I)
+# In any case (see caseless.py).
+_FORMAT_TAG = re.compile(r"<(/?)(" + caseless_names("a strong b em i u del s strike".split()) + r")\b[^>]*>")
 _LEADING_SPACES = re.compile(r"(?:\s|&nbsp;)*")
 
 
