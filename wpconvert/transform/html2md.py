@@ -285,6 +285,11 @@ class _Converter(FastParsing, html2text.HTML2Text):
                 data = data[1:]
         if not data:
             return
+        self._append(data)
+
+    def _append(self, data: str) -> None:
+        """The end of o()'s fast path, also taken by handle_data(): ``data`` (not empty)
+        goes out after the pending paragraph break or space."""
         if self.start:
             self.space = False
             self.p_p = 0
@@ -349,22 +354,7 @@ class _Converter(FastParsing, html2text.HTML2Text):
             data = data[1:]
             if not data:
                 return
-        if self.start:
-            self.space = False
-            self.p_p = 0
-            self.start = False
-        append = self.outtextlist.append
-        if self.p_p:
-            bq = ">" * self.blockquote + " " if self.blockquote else ""
-            append((self.br_toggle + "\n" + bq) * self.p_p)
-            self.br_toggle = ""
-            self.p_p = 0
-        elif self.space and not self.lastWasNL:
-            append(" ")
-        self.space = False
-        append(data)
-        self.lastWasNL = data[-1] == "\n"
-        self.outcount += 1
+        self._append(data)
 
     def _entity(self, char: str) -> None:
         if not self.code and not self.pre:
